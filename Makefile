@@ -1,0 +1,35 @@
+# Two entry points (see README): `make demo` and `make test`. Both build .venv from this repository's files.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install samples lab clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+samples: $(STAMP)
+	@if [ -z "$$(ls -A data/raw | grep -v '^.gitkeep$$')" ]; then \
+	  $(BIN)/discl samples data/raw; \
+	else echo "data/raw already has reports; not adding samples"; fi
+
+demo: samples
+	$(BIN)/discl ingest data/raw --out data/processed
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lab: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[lab]'
+	$(BIN)/jupyter lab notebooks/
+
+clean:
+	rm -rf $(VENV) data/processed/*.parquet

@@ -1,0 +1,144 @@
+"""One file → (reports row, values rows, issues rows). The batch never stops for one bad file."""
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import time
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .errors import DocumentError
+from .meta import document_to_meta
+from .recognize import Recognition, document_to_recognition
+from .settings import DEFAULT_SETTINGS, ReadSettings
+from .sources import file_to_document
+from .sources.document import Document
+from .templates import detect_template
+
+VALUE_COLUMNS = ["report_id", "table", "row", "col", "value", "unit", "raw", "flags", "page", "cell", "bbox"]
+REPORT_COLUMNS = ["report_id", "path", "sha256", "format", "agency", "agency_key", "region", "year",
+                  "template", "status", "error_code", "error", "title", "n_pages", "n_values", "seconds"]
+ISSUE_COLUMNS = ["report_id", "rule", "severity", "table", "row", "col", "expected", "actual", "message",
+                 "message_en"]
+
+
+@dataclass
+class FileResult:
+    report: dict
+    values: list[dict] = field(default_factory=list)
+    issues: list[dict] = field(default_factory=list)
+    text: str = ""  # narrative text, for the checks that compare it with the tables
+
+
+def sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def file_to_result(path: str, settings: ReadSettings = DEFAULT_SETTINGS) -> FileResult:
+    """Read one file end to end; expected failures become a ``failed`` report row, never an exception."""
+    t0 = time.perf_counter()
+    path = os.fspath(path)
+    try:
+        digest = sha256_file(path)
+    except OSError as e:
+        digest = ""
+        err = DocumentError("not_found", f"cannot open the file ({e.strerror})", path)
+        return _failed(path, digest, err, t0)
+    report_id = digest[:16]
+    try:
+        doc = file_to_document(path, settings)
+    except DocumentError as e:
+        e.path = e.path or path
+        return _failed(path, digest, e, t0)
+    return document_to_result(doc, report_id, digest, t0)
+
+
+def document_to_result(doc: Document, report_id: str, digest: str, t0: float | None = None) -> FileResult:
+    t0 = time.perf_counter() if t0 is None else t0
+    text = doc.text
+    meta = document_to_meta(doc)
+    template, _counts = detect_template(text)
+    if template is None and meta.year:
+        template = "gb2019" if meta.year <= 2020 else "gb2021"
+    rec = document_to_recognition(doc, template)
+    values = [_value_row(report_id, v) for v in rec.values]
+    issues = [_issue(report_id, rule, sev, table, row, "", msg, msg) for rule, sev, table, row, msg in rec.notes]
+    issues += [_issue(report_id, "read.warning", "info", "", "", "", w, w) for w in doc.warnings]
+    found = [t for t in ("proactive", "requests", "review_litigation") if rec.found.get(t)]
+    status, code, error = "ok", None, None
+    if not found:
+        status, code = "failed", "not_a_report"
+        error = (f"{doc.path}: no report tables (二 主动公开 / 三 收到和处理申请 / 四 复议诉讼) were found "
+                 f"in this {doc.format} file")
+    else:
+        missing = [t for t in ("proactive", "requests", "review_litigation") if t not in found]
+        for t in missing:
+            issues.append(_issue(report_id, "read.table_missing", "warning", t, "", "",
+                                 f"未找到表格 {t}", f"table {t} was not found in the document"))
+        n_amb = sum(1 for v in rec.values if "ambiguous" in v.flags or "unreadable" in v.flags)
+        if missing or n_amb:
+            status = "partial"
+            parts = []
+            if missing:
+                parts.append("missing tables: " + ", ".join(missing))
+            if n_amb:
+                parts.append(f"{n_amb} cells could not be read unambiguously")
+            error = "; ".join(parts)
+    report = {
+        "report_id": report_id, "path": doc.path, "sha256": digest, "format": doc.format,
+        "agency": meta.agency, "agency_key": meta.agency_key, "region": meta.region, "year": meta.year,
+        "template": template, "status": status, "error_code": code, "error": error, "title": meta.title,
+        "n_pages": doc.n_pages, "n_values": len(values), "seconds": round(time.perf_counter() - t0, 4),
+    }
+    return FileResult(report, values if status != "failed" else [], issues, text)
+
+
+def _failed(path: str, digest: str, err: DocumentError, t0: float) -> FileResult:
+    ext = os.path.splitext(path)[1].lstrip(".").lower() or None
+    report = {c: None for c in REPORT_COLUMNS}
+    report.update({"report_id": digest[:16] if digest else hashlib.sha256(path.encode()).hexdigest()[:16],
+                   "path": path, "sha256": digest or None, "format": ext, "status": "failed",
+                   "error_code": err.code, "error": f"{path}: {err.message}", "n_values": 0,
+                   "seconds": round(time.perf_counter() - t0, 4)})
+    return FileResult(report)
+
+
+def _value_row(report_id: str, v) -> dict:
+    return {"report_id": report_id, "table": v.table, "row": v.row, "col": v.col,
+            "value": v.value, "unit": v.unit, "raw": v.raw, "flags": ",".join(dict.fromkeys(v.flags)),
+            "page": v.page, "cell": v.cell,
+            "bbox": ",".join(f"{x:.1f}" for x in v.bbox) if v.bbox else None}
+
+
+def _issue(report_id, rule, severity, table, row, col, message, message_en, expected=math.nan,
+           actual=math.nan) -> dict:
+    return {"report_id": report_id, "rule": rule, "severity": severity, "table": table, "row": row,
+            "col": col, "expected": expected, "actual": actual, "message": message, "message_en": message_en}
+
+
+def frames(results: list[FileResult]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Stack per-file results into the three tables with stable dtypes."""
+    reports = pd.DataFrame([r.report for r in results], columns=REPORT_COLUMNS)
+    values = pd.DataFrame([v for r in results for v in r.values], columns=VALUE_COLUMNS)
+    issues = pd.DataFrame([i for r in results for i in r.issues], columns=ISSUE_COLUMNS)
+    return _types(reports, values, issues)
+
+
+def _types(reports, values, issues):
+    reports = reports.astype({"year": "Int64", "n_pages": "Int64", "n_values": "Int64", "seconds": "float64"})
+    for c in ("report_id", "path", "sha256", "format", "agency", "agency_key", "region", "template", "status",
+              "error_code", "error", "title"):
+        reports[c] = reports[c].astype("string")
+    values = values.astype({"value": "float64", "page": "Int64"})
+    for c in ("report_id", "table", "row", "col", "unit", "raw", "flags", "cell", "bbox"):
+        values[c] = values[c].astype("string")
+    issues = issues.astype({"expected": "float64", "actual": "float64"})
+    for c in ("report_id", "rule", "severity", "table", "row", "col", "message", "message_en"):
+        issues[c] = issues[c].astype("string")
+    return reports, values, issues

@@ -1,0 +1,105 @@
+"""Readers: one small module per input format, each ``<format>_to_document(path, settings)``.
+
+:func:`file_to_document` picks the reader from the file's *content* (magic bytes), falling back to the
+extension, so a PDF renamed ``.docx`` or an HTML error page saved as ``.pdf`` is handled for what it is.
+"""
+from __future__ import annotations
+
+import os
+import zipfile
+
+from ..errors import DocumentError
+from ..settings import DEFAULT_SETTINGS, ReadSettings
+from .document import Cell, Document, Paragraph, Table
+
+__all__ = ["Cell", "Document", "Paragraph", "Table", "file_to_document", "sniff_format"]
+
+READABLE_EXTENSIONS = {".html", ".htm", ".shtml", ".xhtml", ".txt", ".text", ".md", ".markdown",
+                       ".pdf", ".docx", ".doc", ".wps"}
+
+
+def sniff_format(path: str, head: bytes) -> str:
+    """Return the reader name for a file from its first bytes, then its extension."""
+    ext = os.path.splitext(path)[1].lower()
+    if head.startswith(b"%PDF") or b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return "docx" if _is_docx(path) else "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        # OLE2: legacy Word (.doc/.wps) or an encrypted OOXML file
+        return "ole"
+    lowered = head[:4096].lower()
+    if b"<html" in lowered or b"<!doctype html" in lowered or b"<table" in lowered or b"<body" in lowered:
+        return "html"
+    if ext in (".md", ".markdown"):
+        return "md"
+    if ext in (".html", ".htm", ".shtml", ".xhtml"):
+        return "html"
+    if ext in (".pdf", ".docx", ".doc", ".wps"):
+        # the extension promises a binary format the content does not have
+        return "mismatch"
+    return "txt"
+
+
+def _is_docx(path: str) -> bool:
+    try:
+        with zipfile.ZipFile(path) as z:
+            return "word/document.xml" in z.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def file_to_document(path: str, settings: ReadSettings = DEFAULT_SETTINGS) -> Document:
+    """Read any supported file into a :class:`Document`; raise :class:`DocumentError` otherwise."""
+    if not os.path.isfile(path):
+        raise DocumentError("not_found", "file not found", path)
+    size = os.path.getsize(path)
+    if size == 0:
+        raise DocumentError("empty_file", "the file is empty (0 bytes)", path)
+    if size > settings.max_bytes:
+        raise DocumentError(
+            "too_large",
+            f"the file is {size / 1e6:.1f} MB, above the limit of {settings.max_bytes / 1e6:.0f} MB "
+            "(ReadSettings.max_bytes)", path)
+    with open(path, "rb") as f:
+        head = f.read(8192)
+    kind = sniff_format(path, head)
+    if kind == "pdf":
+        from .pdf import pdf_to_document
+        return pdf_to_document(path, settings)
+    if kind == "docx":
+        from .docx import docx_to_document
+        return docx_to_document(path, settings)
+    if kind == "ole":
+        from .doc import doc_to_document
+        return doc_to_document(path, settings)
+    if kind == "zip":
+        raise DocumentError("unsupported_format", "a zip archive that is not a Word document", path)
+    if kind == "html":
+        from .html import html_to_document
+        return html_to_document(path, settings)
+    if kind == "md":
+        from .markdown import markdown_to_document
+        return markdown_to_document(path, settings)
+    if kind == "mismatch":
+        ext = os.path.splitext(path)[1].lower()
+        if _looks_binary(head):
+            raise DocumentError("corrupt", f"named {ext} but its content is not a {ext[1:].upper()} file "
+                                "(unknown binary data)", path)
+        # a text file with a misleading extension: read it as text
+        from .text import text_to_document
+        return text_to_document(path, settings)
+    if _looks_binary(head):
+        raise DocumentError("unsupported_format", "binary content of an unknown format", path)
+    from .text import text_to_document
+    return text_to_document(path, settings)
+
+
+def _looks_binary(head: bytes) -> bool:
+    if not head:
+        return False
+    if b"\x00" in head[:4096]:
+        # UTF-16 text has NULs too; accept it when a BOM says so
+        return not (head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff"))
+    control = sum(1 for b in head[:4096] if b < 9 or (13 < b < 32))
+    return control > len(head[:4096]) * 0.05

@@ -1,0 +1,83 @@
+"""Split cells that a text extraction ran together, only where arithmetic admits exactly one reading.
+
+Crawler text such as ``640020470`` for the cells 64/0/0/2/0/4/70 has lost the cell boundaries. Each
+whitespace-separated token holds one or more whole cells. We enumerate every way to cut the tokens
+into the expected number of cells (no leading zeros) and keep the readings that satisfy the
+template's own identity for that row; a unique survivor is accepted, anything else is ambiguous.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+MAX_DIGITS = 48  # longer runs are not enumerated (the count of readings explodes): ambiguous
+
+
+def _cuts(token: str, k: int) -> Iterator[list[str]]:
+    """All ways to cut ``token`` into ``k`` numbers without leading zeros."""
+    if k == 1:
+        if token and (token == "0" or token[0] != "0"):
+            yield [token]
+        return
+    if not token:
+        return
+    # the first number: "0" alone, or a digit run not starting with 0
+    max_len = 1 if token[0] == "0" else len(token) - (k - 1)
+    for i in range(1, max_len + 1):
+        for rest in _cuts(token[i:], k - 1):
+            yield [token[:i], *rest]
+
+
+def _readings(tokens: list[str], n: int) -> Iterator[list[str]]:
+    if not tokens:
+        if n == 0:
+            yield []
+        return
+    first, rest = tokens[0], tokens[1:]
+    min_rest = len(rest)
+    max_rest = sum(len(t) for t in rest)
+    for k in range(1, len(first) + 1):
+        if not (min_rest <= n - k <= max_rest):
+            continue
+        for head in _cuts(first, k):
+            for tail in _readings(rest, n - k):
+                yield head + tail
+
+
+def split_run(tokens: list[str], n: int, valid: Callable[[list[int]], bool] | None = None,
+              cap: int = 512) -> tuple[list[str | None], int]:
+    """Cut digit tokens into ``n`` cells.
+
+    Returns the cells on which *every* reading that satisfies ``valid`` agrees (None where readings
+    differ, all None when no reading is valid) and the number of valid readings (capped: a count
+    above ``cap`` stops the search and leaves every cell None).
+
+    >>> split_run(["640020470"], 7, lambda v: sum(v[:6]) == v[6])
+    (['64', '0', '0', '2', '0', '4', '70'], 1)
+    >>> split_run(["220000325"], 7, lambda v: sum(v[:6]) == v[6])  # 22+3 or 2+20+3: total is sure
+    ([None, None, '0', '0', '0', '3', '25'], 2)
+    >>> split_run(["693665"], 3)[0]
+    [None, None, None]
+    """
+    unknown: list[str | None] = [None] * n
+    if not tokens or any(not t.isdigit() for t in tokens) or sum(map(len, tokens)) > MAX_DIGITS:
+        return unknown, 0
+    agreed: list[str | None] | None = None
+    count = 0
+    for r in _readings(tokens, n):
+        if valid is not None and not valid([int(x) for x in r]):
+            continue
+        count += 1
+        if count > cap:
+            return unknown, count
+        agreed = list(r) if agreed is None else [a if a == b else None for a, b in zip(agreed, r)]
+    return (agreed if agreed is not None else unknown), count
+
+
+def row_total_ok(v: list[int]) -> bool:
+    """Table 三: the six applicant cells sum to 总计."""
+    return sum(v[:6]) == v[6]
+
+
+def review_totals_ok(v: list[int]) -> bool:
+    """Table 四: in each of the three groups of five, 总计 = the four outcomes."""
+    return all(sum(v[i:i + 4]) == v[i + 4] for i in (0, 5, 10))
