@@ -24,7 +24,12 @@ def sniff_format(path: str, head: bytes) -> str:
     if head.startswith(b"%PDF") or b"%PDF-" in head[:1024]:
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
-        return "docx" if _is_docx(path) else "zip"
+        if _is_docx(path):
+            return "docx"
+        # a damaged zip (truncated download) that was a Word file: let the DOCX reader say "corrupt"
+        if ext == ".docx" or b"word/" in head[:2048] or b"[Content_Types].xml" in head[:2048]:
+            return "docx"
+        return "zip"
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         # OLE2: legacy Word (.doc/.wps) or an encrypted OOXML file
         return "ole"
