@@ -12,7 +12,9 @@ cells whose boundaries were lost are cut only where the template's arithmetic ad
 """
 from __future__ import annotations
 
+import bisect
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from .assemble import table_to_grid
@@ -88,16 +90,52 @@ _MARKERS = [
 ]
 
 
-def _norm_map(text: str) -> tuple[str, list[int]]:
-    """Normalised text and, for each of its characters, the index in ``text`` it came from."""
+_DROP = re.compile(r"[\s\"“”‘’'「」]+")
+
+
+class _IndexMap:
+    """Maps positions in normalised text back to the original text, stored as runs (memory stays
+    small for megabyte-long paragraphs)."""
+
+    def __init__(self, runs: list[tuple[int, int]] | None, fallback: list[int] | None = None):
+        self._starts = [r[0] for r in runs] if runs is not None else None
+        self._runs = runs
+        self._fallback = fallback
+
+    def __getitem__(self, i: int) -> int:
+        if self._fallback is not None:
+            return self._fallback[i]
+        k = bisect.bisect_right(self._starts, i) - 1
+        norm_start, orig_start = self._runs[k]
+        return orig_start + (i - norm_start)
+
+
+def _norm_map(text: str) -> tuple[str, _IndexMap]:
+    """Normalised text (as :func:`normalize_label`) and a map from its positions to ``text``'s."""
+    n = unicodedata.normalize("NFKC", text)
+    if len(n) == len(text):
+        # NFKC kept one character per character (the usual case): drop whitespace and quotes by runs
+        parts: list[str] = []
+        runs: list[tuple[int, int]] = []
+        pos = 0
+        length = 0
+        for m in _DROP.finditer(n):
+            if m.start() > pos:
+                runs.append((length, pos))
+                parts.append(n[pos:m.start()])
+                length += m.start() - pos
+            pos = m.end()
+        if pos < len(n):
+            runs.append((length, pos))
+            parts.append(n[pos:])
+        return "".join(parts), _IndexMap(runs)
     out: list[str] = []
     idx: list[int] = []
     for i, ch in enumerate(text):
-        n = normalize_label(ch)
-        for c in n:
+        for c in normalize_label(ch):
             out.append(c)
             idx.append(i)
-    return "".join(out), idx
+    return "".join(out), _IndexMap(None, idx)
 
 
 def lines_to_regions(lines: list[Line]) -> dict[str, list[Line]]:
@@ -443,9 +481,15 @@ def requests_from_lines(lines: list[Line], rec: Recognition) -> None:
         values = line.cells[label_end + 1:]
         has_digits = any(re.search(r"\d", c.text) for c in values)
         data = None
-        for m in _find_labels(label, defs) if label else []:
+        matches = _find_labels(label, defs) if label else []
+        for m in matches:
             if on_label(m.rowdef):
                 data = m.rowdef
+        fuzzy = False
+        if data is None and has_digits and label:
+            data = _fuzzy_row(line.cells[label_end].text, state["group"], done)
+            fuzzy = data is not None and accept(data)
+            data = data if fuzzy else None
         if data is None:
             if label_end < 0 and has_digits and state["pending"] is not None:
                 emit(state["pending"], values, line, None)
@@ -454,10 +498,42 @@ def requests_from_lines(lines: list[Line], rec: Recognition) -> None:
                 state["pending"] = None
             continue
         if has_digits or len(values) >= len(cols):
+            start = len(rec.values)
             emit(data, values, line, None)
+            if fuzzy:
+                for v in rec.values[start:]:
+                    v.flags.append("label_fuzzy")
+                rec.notes.append(("read.label_fuzzy", "info", "requests", data.id,
+                                  f"label {line.cells[label_end].text!r} read as {data.zh} (closest template "
+                                  "label with the same numbering and group)"))
         else:
             state["pending"] = data
     rec.found["requests"] = bool(done)
+
+
+def _fuzzy_row(label_text: str, group: str | None, done: set[str]) -> RowDef | None:
+    """A misprinted label ("2.其他法律行政止公开") read as the template row it is closest to — only
+    when its numbering and group agree, the similarity is high and no other row comes close."""
+    import difflib
+
+    norm = normalize_label(label_text)
+    m = _NUMBERING_HEAD.match(norm)
+    if not m or group is None:
+        return None
+    number, body = m.group(0), norm[m.end():]
+    scored = []
+    for d in request_rows():
+        if d.group != group or d.id in done or not _num_eq(number, d.number):
+            continue
+        target = d.cores[0]
+        scored.append((difflib.SequenceMatcher(None, body, target).ratio(), d))
+    scored.sort(key=lambda x: -x[0])
+    if scored and scored[0][0] >= 0.75 and (len(scored) == 1 or scored[1][0] < 0.6):
+        return scored[0][1]
+    return None
+
+
+_NUMBERING_HEAD = re.compile(r"^(?:\([一二三四五六七八九十]\)|[一二三四五六七八九十]、|\d{1,2}[.、．])")
 
 
 def _all_values(text: str) -> bool:

@@ -80,6 +80,9 @@ def file_to_document(path: str, settings: ReadSettings = DEFAULT_SETTINGS) -> Do
         return doc_to_document(path, settings)
     if kind == "zip":
         raise DocumentError("unsupported_format", "a zip archive that is not a Word document", path)
+    if kind in ("html", "md", "txt") and _looks_binary(head):
+        raise DocumentError("corrupt", f"named {os.path.splitext(path)[1] or 'without extension'} but the "
+                            "content is binary data, not a web page or text", path)
     if kind == "html":
         from .html import html_to_document
         return html_to_document(path, settings)

@@ -1,0 +1,220 @@
+"""The public facade: :func:`read_report` for one file, :func:`load` for many.
+
+Both return objects holding the three tables of the project's vocabulary (``reports``, ``values``,
+``issues``; see the README). DataFrames handed out are copies: changing them never changes the object.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .pipeline import FileResult, file_to_result, frames
+from .settings import DEFAULT_SETTINGS, ReadSettings
+from .sources import READABLE_EXTENSIONS
+from .templates import request_columns, spec, zh_label
+
+
+def _run_checks(reports: pd.DataFrame, values: pd.DataFrame, issues: pd.DataFrame,
+                texts: dict[str, str]) -> pd.DataFrame:
+    """Append the consistency findings (:mod:`discl.checks`) to the extraction issues."""
+    from .checks import values_to_issues
+
+    found = values_to_issues(values, reports, texts)
+    if found is None or found.empty:
+        return issues
+    found = found.reindex(columns=issues.columns)
+    out = pd.concat([issues, found.astype(issues.dtypes.to_dict())], ignore_index=True)
+    return out
+
+
+@dataclass(frozen=True)
+class _Tables:
+    reports: pd.DataFrame
+    values: pd.DataFrame
+    issues: pd.DataFrame
+
+
+def wide_table(values: pd.DataFrame, table: str, *, labels: str = "id", template: str | None = None
+               ) -> pd.DataFrame:
+    """One table of one report as a wide DataFrame in template order.
+
+    ``labels='zh'`` gives the Chinese row and column labels instead of ids.
+    """
+    v = values[values["table"] == table]
+    if table == "requests":
+        rows = [r["id"] for r in spec()["requests"]["rows"]]
+        cols = request_columns()
+    elif table == "review_litigation":
+        rows = [p["id"] for p in spec()["review_litigation"]["proceedings"]]
+        cols = [o["id"] for o in spec()["review_litigation"]["outcomes"]]
+    elif table == "proactive":
+        rows = [i["id"] for i in spec()["proactive"]["items"]]
+        cols = [m["id"] for m in spec()["proactive"]["measures"]]
+    else:
+        raise ValueError(f"unknown table {table!r}; use proactive, requests or review_litigation")
+    wide = v.pivot_table(index="row", columns="col", values="value", aggfunc="first", dropna=False)
+    present_rows = [r for r in rows if r in set(v["row"])]
+    present_cols = [c for c in cols if c in set(v["col"])]
+    wide = wide.reindex(index=present_rows, columns=present_cols)
+    wide.index.name, wide.columns.name = "row", "col"
+    if labels == "zh":
+        wide.index = [zh_label(table, "row", r, template) for r in wide.index]
+        wide.columns = [zh_label(table, "col", c, template) for c in wide.columns]
+    return wide
+
+
+class Report:
+    """One report read from one file.
+
+    >>> import discl, tempfile, os
+    >>> import random
+    >>> from discl.render import random_spec, render_text
+    >>> path = os.path.join(tempfile.mkdtemp(), "r.txt")
+    >>> _ = open(path, "w", encoding="utf-8").write(render_text(random_spec(random.Random(1))))
+    >>> r = discl.read_report(path)
+    >>> r.meta["status"]
+    'ok'
+    >>> bool(r.table("requests").loc["new_received", "total"] >= 0)
+    True
+    """
+
+    def __init__(self, result: FileResult, tables: _Tables):
+        self._result = result
+        self._t = tables
+
+    @property
+    def meta(self) -> dict:
+        """The report's row of the ``reports`` table as a dict."""
+        return {k: (None if pd.isna(v) else v) for k, v in self._t.reports.iloc[0].to_dict().items()}
+
+    @property
+    def values(self) -> pd.DataFrame:
+        return self._t.values.copy()
+
+    @property
+    def issues(self) -> pd.DataFrame:
+        return self._t.issues.copy()
+
+    @property
+    def text(self) -> str:
+        return self._result.text
+
+    def table(self, name: str, labels: str = "id") -> pd.DataFrame:
+        """``proactive``, ``requests`` or ``review_litigation`` as a wide table (``labels='zh'`` for Chinese)."""
+        return wide_table(self._t.values, name, labels=labels, template=self.meta.get("template"))
+
+    def __repr__(self) -> str:
+        m = self.meta
+        return (f"<Report {m.get('agency') or '?'} {m.get('year') or '?'} {m.get('template') or '?'} "
+                f"status={m.get('status')} values={len(self._t.values)} issues={len(self._t.issues)}>")
+
+    def _repr_html_(self) -> str:
+        m = self.meta
+        head = (f"<p><b>{m.get('agency') or '?'}</b> {m.get('year') or ''} · {m.get('template') or ''} · "
+                f"status <b>{m.get('status')}</b>{(' — ' + str(m.get('error'))) if m.get('error') else ''}</p>")
+        parts = [head]
+        for t in ("requests", "review_litigation", "proactive"):
+            if (self._t.values["table"] == t).any():
+                parts.append(f"<h4>{t}</h4>" + self.table(t, labels="zh").to_html(na_rep="·"))
+        errs = self._t.issues[self._t.issues["severity"].isin(["error", "warning"])]
+        if len(errs):
+            parts.append("<h4>issues</h4>" + errs[["rule", "severity", "table", "row", "col", "message"]]
+                         .to_html(index=False))
+        return "\n".join(parts)
+
+
+class Corpus:
+    """Many reports: the three tables joined on ``report_id``."""
+
+    def __init__(self, tables: _Tables, texts: dict[str, str] | None = None):
+        self._t = tables
+        self._texts = texts or {}
+
+    reports = property(lambda self: self._t.reports.copy(), doc="one row per input file")
+    values = property(lambda self: self._t.values.copy(), doc="one row per table cell")
+    issues = property(lambda self: self._t.issues.copy(), doc="one row per finding")
+
+    def __len__(self) -> int:
+        return len(self._t.reports)
+
+    def __repr__(self) -> str:
+        st = self._t.reports["status"].value_counts().to_dict()
+        return f"<Corpus {len(self)} reports {st} values={len(self._t.values)} issues={len(self._t.issues)}>"
+
+    def _repr_html_(self) -> str:
+        cols = ["agency", "region", "year", "template", "status", "error"]
+        return f"<p>{self!r}</p>" + self._t.reports[cols].to_html(index=False, na_rep="")
+
+    def to_parquet(self, out_dir: str) -> list[str]:
+        """Write ``reports.parquet``, ``values.parquet`` and ``issues.parquet`` atomically."""
+        os.makedirs(out_dir, exist_ok=True)
+        paths = []
+        for name in ("reports", "values", "issues"):
+            path = os.path.join(out_dir, f"{name}.parquet")
+            tmp = path + ".tmp"
+            getattr(self._t, name).to_parquet(tmp, index=False)
+            os.replace(tmp, path)
+            paths.append(path)
+        return paths
+
+    @classmethod
+    def from_parquet(cls, out_dir: str) -> "Corpus":
+        """Load a folder written by ``discl ingest`` / :meth:`to_parquet`."""
+        t = {n: pd.read_parquet(os.path.join(out_dir, f"{n}.parquet")) for n in ("reports", "values", "issues")}
+        return cls(_Tables(**t))
+
+
+def read_report(path: str | os.PathLike, settings: ReadSettings = DEFAULT_SETTINGS, *,
+                checks: bool = True) -> Report:
+    """Read one report file (PDF, DOCX/DOC, web page, text or Markdown).
+
+    A file that cannot be read still gives a Report whose ``meta['status']`` is ``'failed'`` and whose
+    ``meta['error']`` says what is wrong; no exception is raised for bad input.
+    """
+    res = file_to_result(os.fspath(path), settings)
+    reports, values, issues = frames([res])
+    if checks and res.report["status"] != "failed":
+        issues = _run_checks(reports, values, issues, {res.report["report_id"]: res.text})
+    return Report(res, _Tables(reports, values, issues))
+
+
+def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
+    """Files named, and readable files found recursively in folders named (sorted, no hidden files)."""
+    for p in paths:
+        p = os.fspath(p)
+        if os.path.isdir(p):
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for f in sorted(files):
+                    if not f.startswith(".") and os.path.splitext(f)[1].lower() in READABLE_EXTENSIONS:
+                        yield os.path.join(root, f)
+        else:
+            yield p
+
+
+def results_to_corpus(results: list[FileResult], checks: bool = True) -> Corpus:
+    reports, values, issues = frames(results)
+    texts = {r.report["report_id"]: r.text for r in results if r.report["status"] != "failed"}
+    if checks and len(values):
+        issues = _run_checks(reports, values, issues, texts)
+    return Corpus(_Tables(reports, values, issues), texts)
+
+
+def load(paths: str | os.PathLike | Iterable[str | os.PathLike], settings: ReadSettings = DEFAULT_SETTINGS,
+         *, checks: bool = True) -> Corpus:
+    """Read every report in the given files/folders into one :class:`Corpus`.
+
+    >>> import discl, tempfile
+    >>> from discl.render import write_samples
+    >>> d = tempfile.mkdtemp(); _ = write_samples(d)
+    >>> c = discl.load(d)
+    >>> len(c) > 0 and set(c.values["table"]) >= {"requests"}
+    True
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    results = [file_to_result(f, settings) for f in iter_files(paths)]
+    return results_to_corpus(results, checks=checks)

@@ -1,0 +1,153 @@
+"""Command line: ``discl ingest``, ``discl check``, ``discl show``, ``discl samples``.
+
+Exit codes: 0 every file read, 1 some file failed (or ``check --strict`` found errors), 2 usage errors.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from .settings import ReadSettings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Read 政府信息公开工作年度报告 into tidy tables (reports / values / issues).")
+console = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+_STATUS_STYLE = {"ok": "green", "partial": "yellow", "failed": "red"}
+
+
+def _usage(msg: str) -> None:
+    err.print(f"[red]error:[/red] {msg}")
+    raise typer.Exit(2)
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="report files or folders (searched recursively)"),
+    out: Path = typer.Option(..., "--out", "-o", help="folder for reports/values/issues.parquet"),
+    no_checks: bool = typer.Option(False, "--no-checks", help="skip the consistency checks"),
+    max_pages: int = typer.Option(ReadSettings.max_pages, help="refuse PDFs with more pages"),
+    max_mb: float = typer.Option(ReadSettings.max_bytes / 1024 / 1024, help="refuse larger files (MB)"),
+) -> None:
+    """Read every report under PATHS and write the three Parquet tables to OUT."""
+    from .api import iter_files, results_to_corpus
+    from .pipeline import file_to_result
+
+    for p in paths:
+        if not p.exists():
+            _usage(f"{p}: no such file or folder")
+    try:
+        settings = ReadSettings(max_pages=max_pages, max_bytes=int(max_mb * 1024 * 1024))
+    except ValueError as e:
+        _usage(str(e))
+    files = list(iter_files(paths))
+    if not files:
+        _usage("no readable files (.pdf .docx .doc .html .htm .txt .md) under " + " ".join(map(str, paths)))
+    results = []
+    width = len(str(len(files)))
+    for i, f in enumerate(files, 1):
+        r = file_to_result(f, settings)
+        results.append(r)
+        rep = r.report
+        style = _STATUS_STYLE.get(rep["status"], "white")
+        what = (f"{rep.get('agency') or '?'} {rep.get('year') or '?'} {rep.get('template') or '?'} "
+                f"{rep.get('n_values')} values") if rep["status"] != "failed" else (rep.get("error") or "")
+        extra = f" — {rep['error']}" if rep["status"] == "partial" and rep.get("error") else ""
+        console.print(f"[{i:>{width}}/{len(files)}] [{style}]{rep['status']:<7}[/{style}] {f}: {what}{extra}")
+    corpus = results_to_corpus(results, checks=not no_checks)
+    corpus.to_parquet(str(out))
+    reps = corpus.reports
+    counts = reps["status"].value_counts().to_dict()
+    issues = corpus.issues
+    n_err = int((issues["severity"] == "error").sum())
+    console.print(f"total: {len(reps)} files — {counts.get('ok', 0)} ok, {counts.get('partial', 0)} partial, "
+                  f"{counts.get('failed', 0)} failed; {len(corpus.values)} values; {n_err} check errors; "
+                  f"written to {out}")
+    raise typer.Exit(1 if counts.get("failed", 0) else 0)
+
+
+@app.command()
+def check(
+    folder: Path = typer.Argument(..., help="an ingest output folder (with values.parquet)"),
+    strict: bool = typer.Option(False, "--strict", help="exit 1 when any error is found"),
+) -> None:
+    """Run the consistency checks again on an ingest output, print them by report and rule."""
+    import pandas as pd
+
+    from .checks import values_to_issues
+
+    if not (folder / "values.parquet").exists():
+        _usage(f"{folder}: no values.parquet here (run `discl ingest ... --out {folder}` first)")
+    reports = pd.read_parquet(folder / "reports.parquet")
+    values = pd.read_parquet(folder / "values.parquet")
+    old = pd.read_parquet(folder / "issues.parquet")
+    extraction = old[old["rule"].astype("string").str.startswith("read.")]
+    found = values_to_issues(values, reports, None)
+    issues = pd.concat([extraction, found.reindex(columns=old.columns)], ignore_index=True)
+    tmp = folder / "issues.parquet.tmp"
+    issues.to_parquet(tmp, index=False)
+    os.replace(tmp, folder / "issues.parquet")
+    names = reports.set_index("report_id")
+    shown = issues[issues["severity"].isin(["error", "warning"])]
+    for rid, grp in shown.groupby("report_id", sort=False):
+        r = names.loc[rid] if rid in names.index else None
+        title = f"{r['agency']} {r['year']} ({r['path']})" if r is not None else rid
+        console.print(f"[bold]{title}[/bold]")
+        for rule, g in grp.groupby("rule", sort=True):
+            sev = g["severity"].iloc[0]
+            console.print(f"  [{'red' if sev == 'error' else 'yellow'}]{rule}[/] ×{len(g)}: {g['message_en'].iloc[0]}")
+    n_err = int((issues["severity"] == "error").sum())
+    n_warn = int((issues["severity"] == "warning").sum())
+    console.print(f"total: {n_err} errors, {n_warn} warnings in {issues['report_id'].nunique()} reports")
+    raise typer.Exit(1 if strict and n_err else 0)
+
+
+@app.command()
+def show(
+    report: Path = typer.Argument(..., help="a PDF report"),
+    page: int = typer.Option(..., "--page", help="1-based page number"),
+    png: Path = typer.Option(..., "--png", help="output PNG"),
+) -> None:
+    """Draw the detected cells with their row/column ids over a PDF page."""
+    from .api import read_report
+    from .show import page_to_png
+
+    if not report.exists():
+        _usage(f"{report}: no such file")
+    r = read_report(report, checks=False)
+    if r.meta["status"] == "failed":
+        err.print(f"[red]{r.meta['error']}[/red]")
+        raise typer.Exit(1)
+    v = r.values
+    v = v[(v["page"] == page) & v["bbox"].notna()]
+    boxes = [(tuple(float(x) for x in b.split(",")), f"{t}/{row}/{col}")
+             for b, t, row, col in zip(v["bbox"], v["table"], v["row"], v["col"])]
+    out = page_to_png(str(report), page, str(png), boxes or None)
+    console.print(f"{len(boxes)} cells drawn on page {page}: {out}")
+
+
+@app.command()
+def samples(out: Path = typer.Argument(Path("data/raw"), help="folder to write the sample reports into")) -> None:
+    """Write discl's own rendered sample reports (several agencies, years and formats)."""
+    from .render import write_samples
+
+    paths = write_samples(str(out))
+    console.print(f"{len(paths)} sample reports written to {out}")
+
+
+def main() -> None:  # console-script entry point
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
