@@ -13,13 +13,14 @@ cells whose boundaries were lost are cut only where the template's arithmetic ad
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
 from .assemble import table_to_grid
 from .cells import clean_cell_text, is_value_text, parse_cell
-from .split import review_totals_ok, row_total_ok, split_run
+from .split import readings, review_totals_ok, row_total_ok, split_run
 from .sources.document import BBox, Document, Paragraph, Table
 from .templates import (RowDef, normalize_label, proactive_items, proactive_measures, request_columns,
                         request_groups, request_rows, review_cells, spec)
@@ -138,11 +139,16 @@ def _norm_map(text: str) -> tuple[str, _IndexMap]:
     return "".join(out), _IndexMap(None, idx)
 
 
+_PAGE_NUMBER = re.compile(r"^\s*(?:[-—–－]+\s*\d{1,4}\s*[-—–－]+|第\s*\d{1,4}\s*页(?:\s*[,，/共]\s*共?\s*\d+\s*页)?|\d{1,4}\s*/\s*\d{1,4})\s*$")
+
+
 def lines_to_regions(lines: list[Line]) -> dict[str, list[Line]]:
     """Assign every line (or paragraph piece) to pre / proactive / requests / review_litigation / post."""
     regions: dict[str, list[Line]] = {k: [] for k in ("pre", "proactive", "requests", "review_litigation", "post")}
     state = "pre"
     for line in lines:
+        if line.is_text and _PAGE_NUMBER.match(line.cells[0].text):
+            continue  # a page footer ("— 5 —", "- 3 -", "第3页") is never a table value
         if line.is_text:
             text = line.cells[0].text
             norm, idx = _norm_map(text)
@@ -204,8 +210,20 @@ class Extracted:
 
 
 @dataclass
+class Alternatives:
+    """The readings a run-together row admits, kept so that column arithmetic can choose."""
+    table: str
+    row: str
+    cols: list[str]
+    readings: list[list[int]]
+    cells: list[Extracted]
+    note: tuple
+
+
+@dataclass
 class Recognition:
     values: list[Extracted] = field(default_factory=list)
+    alternatives: list[Alternatives] = field(default_factory=list)
     notes: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # rule, severity, table, row, msg
     found: dict[str, bool] = field(default_factory=dict)
 
@@ -379,9 +397,13 @@ def _assign(table: str, row: str, cols: list[str], cells: list[LCell], line: Lin
             v.raw = raw
             rec.values.append(v)
     if count and any(p is None for p in parts):
-        rec.notes.append(("read.ambiguous", "warning", table, row,
-                          f"row {row}: the run-together digits {raw!r} admit {count} readings; "
-                          "cells that differ between readings are left missing"))
+        note = ("read.ambiguous", "warning", table, row,
+                f"row {row}: the run-together digits {raw!r} admit {count} readings; "
+                "cells that differ between readings are left missing")
+        rec.notes.append(note)
+        alts = readings(raw_tokens, n, n_check)
+        if alts:
+            rec.alternatives.append(Alternatives(table, row, cols, alts, rec.values[-n:], note))
 
 
 _TOKEN = re.compile(r"[+\-]?[\d.,]+(?:万元|亿元|元|个|件|项|条)?|[^\d\s]+")
@@ -707,6 +729,79 @@ def _fix_t4_ids(vals: list[Extracted]) -> None:
 # --------------------------------------------------------------------------------------------------
 
 
+_MAX_COMBINATIONS = 20_000
+
+
+def resolve_by_columns(rec: Recognition) -> None:
+    """Choose among the readings of run-together table-三 rows with the column identities.
+
+    Per applicant column, 一 + 二 = (七) + 四 (T3-R1) and (七) = the sum of the outcome rows (T3-R2).
+    A combination of readings is accepted only when it is the single one under which every column
+    whose cells are all known satisfies both; otherwise the cells stay ambiguous.
+    """
+    alts = [a for a in rec.alternatives if a.table == "requests"]
+    if not alts:
+        return
+    n_comb = 1
+    for a in alts:
+        n_comb *= len(a.readings)
+    if n_comb > _MAX_COMBINATIONS:
+        return
+    known: dict[tuple[str, str], float] = {}
+    for v in rec.values:
+        if v.table == "requests" and v.value == v.value:
+            known[(v.row, v.col)] = v.value
+    outcome_rows = [d.id for d in request_rows() if d.id not in
+                    ("new_received", "carried_over", "total_processed", "carried_forward")]
+    present = {v.row for v in rec.values if v.table == "requests"}
+    # gb2021 prints the three other_handling.* rows; gb2019 (and mixed reports) the single row
+    if any(r.startswith("other_handling.") for r in present):
+        outcome_rows = [r for r in outcome_rows if r != "other_handling"]
+    else:
+        outcome_rows = [r for r in outcome_rows if not r.startswith("other_handling.")]
+    cols = request_columns()
+    alt_rows = {a.row for a in alts}
+
+    def ok(assign: dict[tuple[str, str], float]) -> bool:
+        def get(r: str, c: str) -> float | None:
+            return assign.get((r, c), known.get((r, c)))
+
+        checked = False
+        for c in cols:
+            a, b, t, f = (get("new_received", c), get("carried_over", c), get("total_processed", c),
+                          get("carried_forward", c))
+            if None not in (a, b, t, f):
+                if a + b != t + f:
+                    return False
+                checked = checked or any(r in alt_rows for r in
+                                         ("new_received", "carried_over", "total_processed", "carried_forward"))
+            parts = [get(r, c) for r in outcome_rows if r in present]
+            if t is not None and None not in parts:
+                if sum(parts) != t:
+                    return False
+                checked = checked or bool(alt_rows & set(outcome_rows)) or "total_processed" in alt_rows
+        return checked
+
+    winners = []
+    for combo in itertools.product(*(a.readings for a in alts)):
+        assign = {(a.row, c): float(x) for a, reading in zip(alts, combo) for c, x in zip(a.cols, reading)}
+        if ok(assign):
+            winners.append(combo)
+            if len(winners) > 1:
+                return
+    if len(winners) != 1:
+        return
+    for a, reading in zip(alts, winners[0]):
+        for cell, x in zip(a.cells, reading):
+            if cell.value != cell.value:
+                cell.value = float(x)
+                cell.flags = [f for f in cell.flags if f != "ambiguous"] + ["split", "split_by_columns"]
+        rec.notes.remove(a.note)
+        rec.notes.append(("read.split_by_columns", "info", "requests", a.row,
+                          f"row {a.row}: of {len(a.readings)} readings of the run-together digits, only one "
+                          "satisfies the column identities (一+二=三+四, outcomes sum to (七)总计); it was used"))
+
+
 def document_to_recognition(doc: Document, template: str | None) -> Recognition:
     """Find the three tables in ``doc`` and read their cells (values not yet checked)."""
     lines = document_to_lines(doc)
@@ -721,6 +816,7 @@ def document_to_recognition(doc: Document, template: str | None) -> Recognition:
         t2 = t3 = only_tables
     proactive_from_lines(t2, template, rec)
     requests_from_lines(t3, rec)
+    resolve_by_columns(rec)
     review_from_lines(t4, rec)
     for v in rec.values:
         if v.table == "requests":

@@ -73,6 +73,25 @@ def split_run(tokens: list[str], n: int, valid: Callable[[list[int]], bool] | No
     return (agreed if agreed is not None else unknown), count
 
 
+def readings(tokens: list[str], n: int, valid: Callable[[list[int]], bool] | None = None,
+             cap: int = 64) -> list[list[int]] | None:
+    """Every valid reading as integers, or None when there are more than ``cap``.
+
+    >>> readings(["220000325"], 7, row_total_ok)
+    [[2, 20, 0, 0, 0, 3, 25], [22, 0, 0, 0, 0, 3, 25]]
+    """
+    if not tokens or any(not t.isdigit() for t in tokens) or sum(map(len, tokens)) > MAX_DIGITS:
+        return []
+    out: list[list[int]] = []
+    for r in _readings(tokens, n):
+        v = [int(x) for x in r]
+        if valid is None or valid(v):
+            out.append(v)
+            if len(out) > cap:
+                return None
+    return out
+
+
 def row_total_ok(v: list[int]) -> bool:
     """Table 三: the six applicant cells sum to 总计."""
     return sum(v[:6]) == v[6]

@@ -116,8 +116,12 @@ def test_crawler_digits_split_by_arithmetic():
     t3 = _read(d).table("requests")
     assert list(t3.loc["new_received"]) == [64, 0, 0, 2, 0, 4, 70]
     assert list(t3.loc["total_processed"]) == [63, 0, 0, 2, 0, 4, 69]
-    # "220000325": 22+0+0+0+0+3 and 2+20+0+0+0+3 both make 25; only the cells every reading agrees on
-    # are kept, the two that differ are missing and flagged ambiguous
+    # "220000325": 22+0+0+0+0+3 and 2+20+0+0+0+3 both make 25. The row alone cannot decide; the
+    # column identities (outcomes sum to (七)总计 per column) admit only 22/0: used, and flagged
     row = _read(d).values.query("table == 'requests' and row == 'unable.not_held'").set_index("col")
-    assert row.loc["total", "value"] == 25
-    assert math.isnan(row.loc["natural_person", "value"]) and "ambiguous" in row.loc["natural_person", "flags"]
+    assert list(row["value"]) == [22, 0, 0, 0, 0, 3, 25]
+    assert "split_by_columns" in row.loc["natural_person", "flags"]
+    assert list(t3.loc["granted"]) == [27, 0, 0, 2, 0, 1, 30]
+    # table 二 "693665" (made / repealed / in force) has no arithmetic: left missing, flagged
+    t2 = _read(d).values.query("table == 'proactive' and row == 'normative_docs'")
+    assert t2["value"].isna().all() and t2["flags"].str.contains("ambiguous").all()
