@@ -224,6 +224,7 @@ class Alternatives:
 class Recognition:
     values: list[Extracted] = field(default_factory=list)
     alternatives: list[Alternatives] = field(default_factory=list)
+    placements: dict = field(default_factory=dict)  # (table ref, row width) -> offset of the values
     notes: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # rule, severity, table, row, msg
     found: dict[str, bool] = field(default_factory=dict)
 
@@ -352,21 +353,67 @@ def _split_text_line(line: Line, defs: tuple[RowDef, ...]) -> list[tuple[RowDef 
 # value cells of a line
 
 
-def _value_cells(cells: list[LCell], n: int) -> list[LCell] | None:
-    """The ``n`` value cells of a table row, or None when the row has not exactly n value positions."""
-    vals = list(cells)
-    while len(vals) > n and not clean_cell_text(vals[-1].text):
-        vals.pop()
-    while len(vals) > n and not clean_cell_text(vals[0].text):
-        vals.pop(0)
-    return vals if len(vals) == n else None
+def _arith_state(texts: list[str], table: str) -> bool | None:
+    """Does a candidate row satisfy its table's own identity? None when it cannot be told
+    (a blank total). Blank applicant cells count as 0, as the checks do."""
+    vals = [parse_cell(t) for t in texts]
+    if any("unreadable" in v.flags for v in vals):
+        return False
+    num = [0.0 if v.missing else v.value for v in vals]
+    groups = [(0, 6)] if table == "requests" else [(0, 4), (5, 9), (10, 14)] if table == "review_litigation" else []
+    state: bool | None = None
+    for a, t in groups:
+        if vals[t].missing:
+            continue
+        if abs(sum(num[a:t]) - num[t]) > 1e-9:
+            return False
+        state = True
+    return state
+
+
+def _value_cells(cells: list[LCell], n: int, table: str, prefs: dict) -> tuple[list[LCell] | None, bool]:
+    """The ``n`` value cells of a table row; (None, _) when they cannot be placed for sure.
+
+    Text and Markdown tables carry extra empty fields (a merged label's columns, a trailing tab), so a
+    row may have more fields than values. Only empty fields may be dropped; among the placements left,
+    the row's own arithmetic decides, then the placement the same table used for rows of this width.
+    The flag says whether the placement had to be inferred.
+    """
+    if len(cells) == n:
+        return list(cells), False
+    if len(cells) < n:
+        return None, False
+    extra = len(cells) - n
+    cands = []
+    for o in range(extra + 1):
+        dropped = cells[:o] + cells[o + n:]
+        if all(not clean_cell_text(c.text) for c in dropped):
+            cands.append(o)
+    if not cands:
+        return None, False
+    texts = {o: [clean_cell_text(c.text) for c in cells[o:o + n]] for o in cands}
+    if len({tuple(t) for t in texts.values()}) == 1:
+        return cells[cands[0]:cands[0] + n], False
+    states = {o: _arith_state(texts[o], table) for o in cands}
+    verified = [o for o in cands if states[o] is True]
+    open_ = [o for o in cands if states[o] is None]
+    key = (cells[0].ref.split(":")[0], len(cells))
+    if len(verified) == 1:
+        prefs[key] = verified[0]
+        return cells[verified[0]:verified[0] + n], False
+    pool = verified or open_
+    if len(pool) == 1:
+        return cells[pool[0]:pool[0] + n], True
+    if prefs.get(key) in pool:
+        return cells[prefs[key]:prefs[key] + n], True
+    return None, False
 
 
 def _assign(table: str, row: str, cols: list[str], cells: list[LCell], line: Line, n_check,
             rec: Recognition, tokens_text: str | None = None) -> None:
     """Map the value cells of one row onto ``cols``; split or flag when the count does not fit."""
     n = len(cols)
-    direct = _value_cells(cells, n) if tokens_text is None else None
+    direct, inferred = _value_cells(cells, n, table, rec.placements) if tokens_text is None else (None, False)
     if tokens_text is not None:
         toks = _tokens(tokens_text)
         if len(toks) == n and all(is_value_text(t) for t in toks):
@@ -375,7 +422,7 @@ def _assign(table: str, row: str, cols: list[str], cells: list[LCell], line: Lin
             return
     if direct is not None:
         for col, c in zip(cols, direct):
-            rec.values.append(_value(table, row, col, c, c.text, [], line))
+            rec.values.append(_value(table, row, col, c, c.text, ["position_inferred"] if inferred else [], line))
         return
     # cells run together or missing: only arithmetic may cut them
     src = cells if tokens_text is None else [LCell(tokens_text, line.cells[0].ref, line.cells[0].page,

@@ -115,3 +115,15 @@ def test_samples_roundtrip(tmp_path):
 def test_seeded_example_is_stable(tmp_path):
     spec = random_spec(random.Random(7), template="gb2021")
     _check(spec, _write(spec, "txt", tmp_path))
+
+
+@pytest.mark.parametrize("fmt", ["md", "txt"])
+def test_blank_total_is_not_shifted_into_the_row(fmt, tmp_path):
+    """Regression: a blank 总计 at the end of a Markdown row was dropped as padding, shifting every
+    value one column right (found by the property test)."""
+    spec = random_spec(random.Random(1), template="gb2019")
+    cells = dict(spec.cells)
+    cells[("requests", "new_received", "total")] = ""
+    cells[("requests", "carried_over", "natural_person")] = ""
+    spec = ReportSpec(agency=spec.agency, year=spec.year, template=spec.template, cells=cells)
+    _check(spec, _write(spec, fmt, tmp_path))
