@@ -18,11 +18,11 @@ from .templates import request_columns, spec, zh_label
 
 
 def _run_checks(reports: pd.DataFrame, values: pd.DataFrame, issues: pd.DataFrame,
-                texts: dict[str, str]) -> pd.DataFrame:
+                texts: dict[str, str], cross: bool = True) -> pd.DataFrame:
     """Append the consistency findings (:mod:`discl.checks`) to the extraction issues."""
-    from .checks import values_to_issues
+    from .checks import report_issues, values_to_issues
 
-    found = values_to_issues(values, reports, texts)
+    found = (values_to_issues if cross else report_issues)(values, reports, texts)
     if found is None or found.empty:
         return issues
     found = found.reindex(columns=issues.columns)

@@ -867,6 +867,14 @@ def values_to_issues(values: pd.DataFrame, reports: pd.DataFrame,
     >>> issues.loc[issues.severity == "error", ["rule", "col", "expected", "actual"]].values.tolist()
     [['T3-R1', 'total', 5.0, 4.0]]
     """
+    per_report = report_issues(values, reports, texts)
+    cross = corpus_issues(values, reports, texts)
+    return pd.concat([per_report, cross], ignore_index=True) if len(cross) else per_report
+
+
+def report_issues(values: pd.DataFrame, reports: pd.DataFrame,
+                  texts: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The rules that look at one report at a time (T*, N-1): batch workers run these per file."""
     index = _index_cells(values)
     templates: dict[str, str | None] = {}
     if {"report_id", "template"} <= set(reports.columns):
@@ -886,6 +894,20 @@ def values_to_issues(values: pd.DataFrame, reports: pd.DataFrame,
             _check_proactive(out, rid, cells)
         if texts and rid in texts and isinstance(texts[rid], str):
             _check_narrative(out, rid, cells, texts[rid])
+    return out.frame()
+
+
+#: the rows the cross-year rules read; a batch keeps only these in memory for the corpus pass
+CROSS_YEAR_ROWS = {("requests", "carried_over"), ("requests", "carried_forward")}
+CROSS_YEAR_TABLES = {"proactive"}
+
+
+def corpus_issues(values: pd.DataFrame, reports: pd.DataFrame,
+                  texts: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The rules that compare reports (X-1..X-3 across years, Y-TEXT); ``values`` may be reduced to
+    :data:`CROSS_YEAR_ROWS` and :data:`CROSS_YEAR_TABLES`, ``texts`` to sections 一 and 五."""
+    index = _index_cells(values)
+    out = _Issues()
     pairs = _year_pairs(reports)
     _cross_year(out, pairs, index)
     if texts:

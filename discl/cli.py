@@ -31,44 +31,63 @@ def _usage(msg: str) -> None:
 def ingest(
     paths: list[Path] = typer.Argument(..., help="report files or folders (searched recursively)"),
     out: Path = typer.Option(..., "--out", "-o", help="folder for reports/values/issues.parquet"),
+    workers: int = typer.Option(os.cpu_count() or 1, "--workers", "-w", help="parallel worker processes"),
+    engine: str = typer.Option("local", help="local (process pool) or dask"),
+    scheduler: Optional[str] = typer.Option(None, help="dask scheduler address (with --engine dask)"),
     no_checks: bool = typer.Option(False, "--no-checks", help="skip the consistency checks"),
+    no_cache: bool = typer.Option(False, "--no-cache", help="read every file again, ignoring earlier results"),
+    timeout: float = typer.Option(ReadSettings.timeout_s, help="per-file time limit in seconds"),
+    memory_mb: int = typer.Option(4096, "--memory-mb", help="per-worker memory limit (MB)"),
     max_pages: int = typer.Option(ReadSettings.max_pages, help="refuse PDFs with more pages"),
     max_mb: float = typer.Option(ReadSettings.max_bytes / 1024 / 1024, help="refuse larger files (MB)"),
 ) -> None:
-    """Read every report under PATHS and write the three Parquet tables to OUT."""
-    from .api import iter_files, results_to_corpus
-    from .pipeline import file_to_result
+    """Read every report under PATHS and write the three Parquet tables (and a dataset by year) to OUT.
+
+    Re-running on the same OUT reads only new or changed files; an interrupted run resumes.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from .api import iter_files
+    from .batch import BatchSettings, ingest as run_batch
 
     for p in paths:
         if not p.exists():
             _usage(f"{p}: no such file or folder")
     try:
-        settings = ReadSettings(max_pages=max_pages, max_bytes=int(max_mb * 1024 * 1024))
+        settings = ReadSettings(max_pages=max_pages, max_bytes=int(max_mb * 1024 * 1024), timeout_s=timeout)
+        batch = BatchSettings(workers=workers, engine=engine, scheduler=scheduler, memory_mb=memory_mb,
+                              checks=not no_checks, use_cache=not no_cache)
     except ValueError as e:
         _usage(str(e))
-    files = list(iter_files(paths))
-    if not files:
+    n_files = sum(1 for _ in iter_files(paths))
+    if not n_files:
         _usage("no readable files (.pdf .docx .doc .html .htm .txt .md) under " + " ".join(map(str, paths)))
-    results = []
-    width = len(str(len(files)))
-    for i, f in enumerate(files, 1):
-        r = file_to_result(f, settings)
-        results.append(r)
-        rep = r.report
+    width = len(str(n_files))
+    count = 0
+    progress = Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                        console=console, transient=True, disable=not console.is_terminal)
+
+    def show(res, reused: bool) -> None:
+        nonlocal count
+        count += 1
+        rep = res.report
         style = _STATUS_STYLE.get(rep["status"], "white")
         what = (f"{rep.get('agency') or '?'} {rep.get('year') or '?'} {rep.get('template') or '?'} "
                 f"{rep.get('n_values')} values") if rep["status"] != "failed" else (rep.get("error") or "")
         extra = f" — {rep['error']}" if rep["status"] == "partial" and rep.get("error") else ""
-        console.print(f"[{i:>{width}}/{len(files)}] [{style}]{rep['status']:<7}[/{style}] {f}: {what}{extra}")
-    corpus = results_to_corpus(results, checks=not no_checks)
-    corpus.to_parquet(str(out))
-    reps = corpus.reports
+        cached = " (unchanged)" if reused else ""
+        progress.console.print(f"[{count:>{width}}/{n_files}] [{style}]{rep['status']:<7}[/{style}] "
+                               f"{rep['path']}: {what}{extra}{cached}")
+        progress.advance(task)
+
+    with progress:
+        task = progress.add_task("read", total=n_files)
+        summary = run_batch(paths, out, settings, batch, on_result=show)
+    reps = summary.reports
     counts = reps["status"].value_counts().to_dict()
-    issues = corpus.issues
-    n_err = int((issues["severity"] == "error").sum())
     console.print(f"total: {len(reps)} files — {counts.get('ok', 0)} ok, {counts.get('partial', 0)} partial, "
-                  f"{counts.get('failed', 0)} failed; {len(corpus.values)} values; {n_err} check errors; "
-                  f"written to {out}")
+                  f"{counts.get('failed', 0)} failed; {summary.n_values} values; {summary.n_errors} check errors; "
+                  f"{summary.read} read, {summary.reused} unchanged; {summary.seconds:.1f} s; written to {out}")
     raise typer.Exit(1 if counts.get("failed", 0) else 0)
 
 

@@ -21,6 +21,8 @@ CODES = {
     "unsafe_content": "the file contains constructs refused for safety (external entities, zip bomb)",
     "converter_missing": "a converter needed for this format is not installed",
     "conversion_failed": "converting the file to a readable format failed",
+    "duplicate": "the file has the same content as another file of the batch",
+    "internal_error": "discl failed on this file (a bug: the message says where)",
 }
 
 

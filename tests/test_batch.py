@@ -1,0 +1,159 @@
+"""Batch ingestion: parallel = serial = Dask, incremental by content hash, resumable after kill -9."""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from discl import batch as B
+from discl.render import random_spec, render_html, render_markdown, render_text
+from discl.settings import ReadSettings
+
+
+def _write_reports(d: Path, n: int, seed: int = 0) -> list[Path]:
+    d.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    out = []
+    renderers = [("txt", render_text), ("html", render_html), ("md", render_markdown)]
+    for i in range(n):
+        spec = random_spec(rng, year=2019 + i % 6, agency=f"示例{i % 5}区人民政府")
+        ext, fn = renderers[i % 3]
+        p = d / f"r{i:03d}.{ext}"
+        p.write_text(fn(spec), encoding="utf-8")
+        out.append(p)
+    (d / "broken.txt").write_bytes(b"")
+    return out
+
+
+def _frames(out: Path):
+    v = pd.read_parquet(out / "values.parquet").sort_values(["report_id", "table", "row", "col"]).reset_index(drop=True)
+    i = pd.read_parquet(out / "issues.parquet").sort_values(["report_id", "rule", "table", "row", "col", "message"]).reset_index(drop=True)
+    r = pd.read_parquet(out / "reports.parquet").sort_values("path").reset_index(drop=True)
+    return r, v, i
+
+
+def test_parallel_equals_serial_and_reuses_unchanged_files(tmp_path):
+    src = tmp_path / "in"
+    files = _write_reports(src, 12)
+    s1 = B.ingest([src], tmp_path / "serial", batch=B.BatchSettings(workers=1))
+    s2 = B.ingest([src], tmp_path / "par", batch=B.BatchSettings(workers=2))
+    assert s1.read == s2.read == 13
+    r1, v1, i1 = _frames(tmp_path / "serial")
+    r2, v2, i2 = _frames(tmp_path / "par")
+    pd.testing.assert_frame_equal(v1, v2)
+    pd.testing.assert_frame_equal(i1, i2)
+    # unchanged folder: no document is read, outputs identical
+    s3 = B.ingest([src], tmp_path / "par", batch=B.BatchSettings(workers=2))
+    assert (s3.read, s3.reused) == (0, 13)
+    r3, v3, i3 = _frames(tmp_path / "par")
+    pd.testing.assert_frame_equal(v2, v3)
+    pd.testing.assert_frame_equal(i2, i3)
+    # one file changed, one removed, one added
+    files[0].write_text(render_text(random_spec(random.Random(99), year=2020, agency="示例0区人民政府")), encoding="utf-8")
+    gone_id = r3.set_index("path").loc[str(files[1]), "report_id"]
+    files[1].unlink()
+    (src / "new.txt").write_text(render_text(random_spec(random.Random(98), year=2021, agency="新区人民政府")),
+                                 encoding="utf-8")
+    s4 = B.ingest([src], tmp_path / "par", batch=B.BatchSettings(workers=2))
+    assert s4.read == 2 and s4.reused == 11
+    r4, v4, _ = _frames(tmp_path / "par")
+    assert gone_id not in set(v4["report_id"]) and gone_id not in set(r4["report_id"])
+    assert str(src / "new.txt") in set(r4["path"])
+    assert r4["report_id"].is_unique
+
+
+def test_dataset_partitioned_by_year_reads_back(tmp_path):
+    src = tmp_path / "in"
+    _write_reports(src, 6)
+    B.ingest([src], tmp_path / "out", batch=B.BatchSettings(workers=1))
+    ds = pd.read_parquet(tmp_path / "out" / "dataset" / "values")
+    single = pd.read_parquet(tmp_path / "out" / "values.parquet")
+    assert len(ds) == len(single)
+    years = sorted(p.name for p in (tmp_path / "out" / "dataset" / "values").iterdir())
+    assert "year=2019" in years and "year=2024" in years
+
+
+def test_duplicate_content_is_recorded_once(tmp_path):
+    src = tmp_path / "in"
+    files = _write_reports(src, 2)
+    (src / "zz_copy.txt").write_bytes(files[0].read_bytes())
+    s = B.ingest([src], tmp_path / "out", batch=B.BatchSettings(workers=1))
+    reps = s.corpus.reports.set_index("path")
+    assert reps.loc[str(src / "zz_copy.txt"), "error_code"] == "duplicate"
+    assert reps["report_id"].is_unique
+
+
+def _slow(path, settings):
+    time.sleep(5)
+
+
+def _hog(path, settings):
+    blocks = []
+    while True:
+        blocks.append(bytearray(64 * 1024 * 1024))
+
+
+def test_timeout_and_memory_guard_fail_one_file(tmp_path, monkeypatch):
+    p = tmp_path / "a.txt"
+    p.write_text("x", encoding="utf-8")
+    monkeypatch.setattr(B, "file_to_result", _slow)
+    d = B.read_one(str(p), ReadSettings(timeout_s=0.3))
+    assert (d["report"]["status"], d["report"]["error_code"]) == ("failed", "timeout")
+    # the memory cap applies in a worker process (forked, so it sees the patched reader)
+    monkeypatch.setattr(B, "file_to_result", _hog)
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=mp.get_context("fork"), initializer=B._init_worker,
+                             initargs=(512,)) as pool:
+        d = pool.submit(B.read_one, str(p), ReadSettings(timeout_s=30)).result()
+    assert (d["report"]["status"], d["report"]["error_code"]) == ("failed", "too_large")
+
+
+def test_kill_9_and_resume(tmp_path):
+    src = tmp_path / "in"
+    _write_reports(src, 60)
+    out = tmp_path / "out"
+    exe = os.path.join(os.path.dirname(sys.executable), "discl")
+    proc = subprocess.Popen([exe, "ingest", str(src), "--out", str(out), "--workers", "1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    cache = out / B.CACHE_DIR
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        parts = list(cache.rglob("*.json.gz")) if cache.exists() else []
+        if len(parts) >= 10:
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = len(list(cache.rglob("*.json.gz")))
+    assert 10 <= done_before < 61, "the run was not interrupted half way"
+    s = B.ingest([src], out, batch=B.BatchSettings(workers=2))
+    assert s.reused >= done_before - 1 and s.read + s.reused == 61
+    r, v, _ = _frames(out)
+    assert len(r) == 61 and r["report_id"].is_unique
+    fresh = B.ingest([src], tmp_path / "fresh", batch=B.BatchSettings(workers=1, use_cache=False))
+    rf, vf, _ = _frames(tmp_path / "fresh")
+    pd.testing.assert_frame_equal(v, vf)
+    assert not v.duplicated(["report_id", "table", "row", "col"]).any()
+
+
+def test_dask_engine_matches_local(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    src = tmp_path / "in"
+    _write_reports(src, 8)
+    B.ingest([src], tmp_path / "local", batch=B.BatchSettings(workers=2))
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        B.ingest([src], tmp_path / "dask", batch=B.BatchSettings(engine="dask", scheduler=cluster.scheduler_address))
+    _, v1, i1 = _frames(tmp_path / "local")
+    _, v2, i2 = _frames(tmp_path / "dask")
+    pd.testing.assert_frame_equal(v1, v2)
+    pd.testing.assert_frame_equal(i1, i2)
