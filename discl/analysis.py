@@ -1,0 +1,601 @@
+"""Comparison helpers for analysts: pure functions on the long ``values`` table and the ``reports`` table.
+
+Every helper takes any ``values`` frame and any ``reports`` frame (from :func:`discl.load`,
+:meth:`discl.Corpus.from_parquet` or your own filtering), never modifies them, and returns a new tidy
+DataFrame with one row per report (× category) keyed by ``report_id``, ``agency``, ``agency_key``,
+``region``, ``level``, ``year`` and ``template``. Column names and category values are the ids of
+``discl/data/templates.yaml``; ``labels="zh"`` gives the template's Chinese labels (``"zh_short"``:
+without the numbering and the explanatory brackets, for charts), or call :func:`to_zh` later.
+
+Missing-value rule
+------------------
+A cell that holds no number (blank, dash, slash, unreadable, absent) stays missing (NaN) and anything
+computed from it is missing too — never 0 — with one exception taken from the checks' blank policy
+(:mod:`discl.checks`): a **blank** cell in one of the six applicant columns of table 三 (自然人 …
+其他) counts as 0, because templates print blanks for zero there; such rows say ``imputed_zero=True``.
+A blank 总计 cell, a dash or a slash is never imputed, and table 四 has no exception.
+
+Derived rows
+------------
+Group sums the template does not print (不予公开 = Σ withheld.*, 无法提供, 不予处理, gb2021's 其他处理
+= Σ other_handling.*, 行政诉讼 = 未经复议直接起诉 + 复议后起诉) are marked ``derived=True``. A printed
+value is never overwritten: when a report prints the row, the printed number is used (``derived=False``).
+
+One report per agency and year
+------------------------------
+A corpus may hold the same report twice (an HTML page and its DOCX). With ``dedupe=True`` (default)
+each helper keeps one report per ``agency_key`` × ``year`` (:func:`select_reports`): ``ok`` before
+``partial``, then the one with most numbers read, then the smallest ``path``; failed reports are
+dropped.
+
+>>> import discl, tempfile
+>>> from discl.render import write_samples
+>>> d = tempfile.mkdtemp(); _ = write_samples(d)
+>>> c = discl.load(d)
+>>> a = applications_received(c.values, c.reports)
+>>> int(a.query("agency == '平潭综合实验区' and year == 2019")["received"].iloc[0])
+23
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .meta import _PROVINCES
+from .templates import spec, zh_label
+
+__all__ = [
+    "APPLICANTS", "OUTCOME_GROUPS", "KEYS",
+    "select_reports", "level_of", "report_meta",
+    "applications_received", "outcome_shares", "backlog", "procurement", "review_litigation",
+    "proactive", "year_on_year", "rank", "group_totals", "pivot", "to_zh", "short_label",
+]
+
+#: identifying columns every helper returns, in this order
+KEYS = ["report_id", "agency", "agency_key", "region", "level", "year", "template"]
+#: the six applicant columns of table 三 (the blank-means-0 exception applies to these only)
+APPLICANTS = [c["id"] for c in spec()["requests"]["columns"] if c["id"] != "total"]
+#: the six outcome groups of table 三, 三、本年度办理结果
+OUTCOME_GROUPS = ["granted", "partially_granted", "withheld", "unable", "not_processed", "other_handling"]
+TOTAL = "total"
+_STATUS_ORDER = {"ok": 0, "partial": 1}
+#: rows of table 三 that are not outcomes
+_NON_OUTCOME_ROWS = {"new_received", "carried_over", "total_processed", "carried_forward"}
+_MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
+
+
+# --------------------------------------------------------------------------- report selection & meta
+
+def level_of(region: str | None) -> str | None:
+    """Administrative level (省级 / 市级 / 县级) from a ``reports.region`` value such as ``'淮安市/洪泽区'``.
+
+    A heuristic on the place names: the last part decides; a municipality or province alone is 省级.
+
+    >>> [level_of(r) for r in ("上海市", "淮安市", "淮安市/洪泽区", "平潭综合实验区", None)]
+    ['省级', '市级', '县级', '县级', None]
+    """
+    if region is None or (isinstance(region, float) and np.isnan(region)) or region is pd.NA or not region:
+        return None
+    parts = str(region).split("/")
+    last = parts[-1]
+    if len(parts) == 1 and (last in _PROVINCES or last in _MUNICIPALITIES):
+        return "省级"
+    if last.endswith(("区", "县", "旗")):
+        return "县级"
+    if last.endswith(("市", "州", "盟", "地区")):
+        return "市级"
+    return None
+
+
+def select_reports(reports: pd.DataFrame, values: pd.DataFrame | None = None, *,
+                   dedupe: bool = True) -> pd.DataFrame:
+    """The reports the helpers use: not failed, and (``dedupe``) one per ``agency_key`` × ``year``.
+
+    The kept report is the best read one: ``ok`` before ``partial``, then most numbers read (when
+    ``values`` is given), then the smallest ``path`` so that the choice is reproducible.
+
+    >>> r = pd.DataFrame({"report_id": ["a", "b", "c"], "agency_key": ["X", "X", "X"], "year": [2021] * 3,
+    ...                   "status": ["partial", "ok", "failed"], "path": ["1.txt", "2.html", "3.pdf"]})
+    >>> select_reports(r)["report_id"].tolist()
+    ['b']
+    """
+    r = reports[reports["status"].astype("string") != "failed"].copy()
+    if not dedupe or r.empty:
+        return r.reset_index(drop=True)
+    r["_status"] = r["status"].map(_STATUS_ORDER).fillna(9)
+    if values is not None:
+        counts = values.groupby("report_id")["value"].count()
+        r["_numbers"] = -r["report_id"].map(counts).fillna(0)
+    else:
+        r["_numbers"] = 0
+    path = r["path"] if "path" in r else r["report_id"]
+    r["_path"] = path.astype("string").fillna("")
+    # reports without agency or year cannot be matched across files: keep them all
+    keyed = r["agency_key"].notna() & r["year"].notna()
+    best = (r[keyed].sort_values(["_status", "_numbers", "_path"], kind="stable")
+            .drop_duplicates(["agency_key", "year"], keep="first"))
+    out = pd.concat([best, r[~keyed]]).drop(columns=["_status", "_numbers", "_path"])
+    return out.sort_values(["agency_key", "year"], kind="stable").reset_index(drop=True)
+
+
+def report_meta(reports: pd.DataFrame, values: pd.DataFrame | None = None, *, dedupe: bool = True
+                ) -> pd.DataFrame:
+    """The :data:`KEYS` columns of the selected reports (``level`` added from ``region``)."""
+    r = select_reports(reports, values, dedupe=dedupe)
+    meta = pd.DataFrame({k: r[k] for k in KEYS if k in r and k != "level"})
+    for k in KEYS:
+        if k not in meta and k != "level":
+            meta[k] = pd.NA
+    meta["level"] = pd.array([level_of(x) for x in meta["region"]], dtype="string")
+    meta["year"] = meta["year"].astype("Int64")
+    return meta[KEYS].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- cell access
+
+def _grid(values: pd.DataFrame, meta: pd.DataFrame, table: str, rows: Sequence[str],
+          cols: Sequence[str]) -> pd.DataFrame:
+    """Every (report, row, col) asked for, with value and flags; a cell the report lacks is NaN."""
+    v = values[(values["table"] == table) & values["row"].isin(list(rows)) & values["col"].isin(list(cols))
+               & values["report_id"].isin(meta["report_id"])]
+    v = v[["report_id", "row", "col", "value", "flags"]].drop_duplicates(["report_id", "row", "col"])
+    full = pd.MultiIndex.from_product([meta["report_id"], list(rows), list(cols)],
+                                      names=["report_id", "row", "col"]).to_frame(index=False)
+    out = full.merge(v, on=["report_id", "row", "col"], how="left")
+    out["value"] = out["value"].astype("float64")
+    out["flags"] = out["flags"].astype("string").fillna("")
+    return out
+
+
+def _impute_blank_applicants(cells: pd.DataFrame) -> pd.DataFrame:
+    """Apply the one exception of the missing-value rule: blank applicant cells of table 三 count as 0."""
+    out = cells.copy()
+    blank = out["flags"].str.split(",").apply(lambda f: "blank" in f)
+    imputed = out["value"].isna() & out["col"].isin(APPLICANTS) & blank
+    out["value"] = out["value"].mask(imputed, 0.0)
+    out["imputed_zero"] = imputed.astype(bool)
+    return out
+
+
+def _strict_sum(frame: pd.DataFrame, by: list[str], col: str) -> pd.Series:
+    """Sum that is NaN when any part is NaN: a total of partly unknown numbers is unknown."""
+    return frame.groupby(by, sort=False)[col].sum(min_count=1).where(
+        ~frame[col].isna().groupby([frame[b] for b in by], sort=False).any())
+
+
+def _safe_ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    """num / den, NaN when den is missing or 0 (a share of nothing is undefined, not 0)."""
+    den = den.where(den > 0)
+    return num / den
+
+
+def _with_meta(frame: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
+    return meta.merge(frame, on="report_id", how="inner")
+
+
+# --------------------------------------------------------------------------- table 三
+
+def applications_received(values: pd.DataFrame, reports: pd.DataFrame, *, by_applicant: bool = False,
+                          labels: str = "id", dedupe: bool = True) -> pd.DataFrame:
+    """New applications received (一、本年新收政府信息公开申请数量) per report, i.e. per agency × year.
+
+    ``by_applicant=True`` gives one row per applicant type (the six columns and ``total``) in column
+    ``applicant``; a blank applicant cell counts as 0 there (``imputed_zero``), a blank total does not.
+
+    >>> v = pd.DataFrame({"report_id": ["r"] * 2, "table": ["requests"] * 2, "row": ["new_received"] * 2,
+    ...                   "col": ["natural_person", "total"], "value": [None, 5.0], "flags": ["blank", ""]})
+    >>> rep = pd.DataFrame({"report_id": ["r"], "agency": ["A"], "agency_key": ["A"], "region": ["上海市"],
+    ...                     "year": [2021], "template": ["gb2021"], "status": ["ok"], "path": ["a"]})
+    >>> applications_received(v, rep, by_applicant=True)[["applicant", "received", "imputed_zero"]].head(2)
+            applicant  received  imputed_zero
+    0  natural_person       0.0          True
+    1      commercial       NaN         False
+    """
+    meta = report_meta(reports, values, dedupe=dedupe)
+    cols = [*APPLICANTS, TOTAL] if by_applicant else [TOTAL]
+    cells = _impute_blank_applicants(_grid(values, meta, "requests", ["new_received"], cols))
+    cells = cells.rename(columns={"col": "applicant", "value": "received"})
+    keep = ["report_id", "applicant", "received", "imputed_zero"] if by_applicant else \
+        ["report_id", "received"]
+    out = _with_meta(cells[keep], meta)
+    return _finish(out, labels)
+
+
+def _outcome_rows(template: str | None) -> list[dict]:
+    rows = [r for r in spec()["requests"]["rows"] if r["id"] not in _NON_OUTCOME_ROWS]
+    return [r for r in rows if template is None or template in r.get("in", [template])]
+
+
+def _group_of(row_id: str) -> str:
+    return row_id.split(".", 1)[0]
+
+
+def outcome_shares(values: pd.DataFrame, reports: pd.DataFrame, *, detail: bool = False,
+                   applicant: str = TOTAL, labels: str = "id", dedupe: bool = True) -> pd.DataFrame:
+    """Outcomes (三、本年度办理结果) as counts and shares of （七）总计 per report.
+
+    ``detail=False``: the six groups of :data:`OUTCOME_GROUPS` (不予公开, 无法提供, 不予处理 and gb2021's
+    其他处理 are sums of their printed reason rows, ``derived=True``). ``detail=True``: the printed rows
+    (不予公开 by reason: ``withheld.*`` …), column ``group`` naming the group. ``share`` = count /
+    total_processed of the same column (NaN when that total is missing or 0). ``applicant`` picks the
+    column (default 总计); for an applicant column blank cells count as 0.
+
+    >>> v = pd.DataFrame({"report_id": ["r"] * 3, "table": ["requests"] * 3,
+    ...                   "row": ["granted", "partially_granted", "total_processed"],
+    ...                   "col": ["total"] * 3, "value": [3.0, 1.0, 4.0], "flags": [""] * 3})
+    >>> rep = pd.DataFrame({"report_id": ["r"], "agency": ["A"], "agency_key": ["A"], "region": ["上海市"],
+    ...                     "year": [2021], "template": ["gb2021"], "status": ["ok"], "path": ["a"]})
+    >>> outcome_shares(v, rep)[["outcome", "count", "share", "derived"]].head(3)
+                 outcome  count  share  derived
+    0            granted    3.0   0.75    False
+    1  partially_granted    1.0   0.25    False
+    2           withheld    NaN    NaN     True
+    """
+    meta = report_meta(reports, values, dedupe=dedupe)
+    all_rows = [r["id"] for r in _outcome_rows(None)] + ["total_processed"]
+    cells = _impute_blank_applicants(_grid(values, meta, "requests", all_rows, [applicant]))
+    printed = set(zip(values.loc[(values["table"] == "requests") & (values["col"] == applicant), "report_id"],
+                      values.loc[(values["table"] == "requests") & (values["col"] == applicant), "row"]))
+    cells = cells.merge(meta[["report_id", "template"]], on="report_id")
+    denom = cells[cells["row"] == "total_processed"].set_index("report_id")["value"]
+
+    parts = []
+    for rid, tmpl in zip(meta["report_id"], meta["template"]):
+        tmpl = None if pd.isna(tmpl) else tmpl
+        own = cells[(cells["report_id"] == rid)].set_index("row")
+        leaves = [r["id"] for r in _outcome_rows(tmpl)]
+        if detail:
+            for row in leaves:
+                parts.append((rid, row, _group_of(row), own.at[row, "value"], False,
+                              bool(own.at[row, "imputed_zero"])))
+            continue
+        for group in OUTCOME_GROUPS:
+            if group in ("granted", "partially_granted") or (rid, group) in printed:
+                # printed row (gb2019 prints （六）其他处理 itself): used as printed, never re-derived
+                parts.append((rid, group, group, own.at[group, "value"], False,
+                              bool(own.at[group, "imputed_zero"])))
+                continue
+            members = [r for r in leaves if r.startswith(group + ".")]
+            if not members:
+                parts.append((rid, group, group, np.nan, False, False))
+                continue
+            vals = own.loc[members, "value"]
+            total = float(vals.sum()) if vals.notna().all() else np.nan
+            parts.append((rid, group, group, total, True, bool(own.loc[members, "imputed_zero"].any())))
+    out = pd.DataFrame(parts, columns=["report_id", "outcome", "group", "count", "derived", "imputed_zero"])
+    out["count"] = out["count"].astype("float64")
+    out["total_processed"] = out["report_id"].map(denom).astype("float64")
+    out["share"] = _safe_ratio(out["count"], out["total_processed"])
+    out.insert(1, "applicant", applicant)
+    out = _with_meta(out, meta)
+    return _finish(out, labels)
+
+
+def backlog(values: pd.DataFrame, reports: pd.DataFrame, *, labels: str = "id", dedupe: bool = True
+            ) -> pd.DataFrame:
+    """Carried-over backlog per report: 上年结转 (``carried_over``), 本年新收, （七）总计, 结转下年度
+    (``carried_forward``), and ``backlog_change`` = carried_forward − carried_over (总计 column).
+
+    >>> v = pd.DataFrame({"report_id": ["r"] * 2, "table": ["requests"] * 2,
+    ...                   "row": ["carried_over", "carried_forward"], "col": ["total"] * 2,
+    ...                   "value": [2.0, 5.0], "flags": [""] * 2})
+    >>> rep = pd.DataFrame({"report_id": ["r"], "agency": ["A"], "agency_key": ["A"], "region": ["上海市"],
+    ...                     "year": [2021], "template": ["gb2021"], "status": ["ok"], "path": ["a"]})
+    >>> backlog(v, rep)[["carried_over", "carried_forward", "backlog_change"]]
+       carried_over  carried_forward  backlog_change
+    0           2.0              5.0             3.0
+    """
+    meta = report_meta(reports, values, dedupe=dedupe)
+    rows = ["carried_over", "new_received", "total_processed", "carried_forward"]
+    cells = _grid(values, meta, "requests", rows, [TOTAL])
+    wide = cells.pivot(index="report_id", columns="row", values="value").reindex(columns=rows)
+    wide.columns.name = None
+    wide = wide.reset_index()
+    wide["backlog_change"] = wide["carried_forward"] - wide["carried_over"]
+    return _finish(_with_meta(wide, meta), labels)
+
+
+# --------------------------------------------------------------------------- table 二
+
+def procurement(values: pd.DataFrame, reports: pd.DataFrame, *, labels: str = "id", dedupe: bool = True
+                ) -> pd.DataFrame:
+    """政府集中采购 per gb2019 report: ``projects`` (采购项目数量) and ``amount`` (采购总金额, 万元).
+
+    Only gb2019 reports (2019–2020) print it; gb2021 reports are left out rather than shown as missing.
+    """
+    meta = report_meta(reports, values, dedupe=dedupe)
+    meta = meta[meta["template"] == "gb2019"]
+    cells = _grid(values, meta, "proactive", ["central_procurement"],
+                  ["procurement_projects", "procurement_amount"])
+    wide = cells.pivot(index="report_id", columns="col", values="value").reindex(
+        columns=["procurement_projects", "procurement_amount"])
+    wide = wide.rename(columns={"procurement_projects": "projects", "procurement_amount": "amount"})
+    wide.columns.name = None
+    return _finish(_with_meta(wide.reset_index(), meta), labels)
+
+
+def proactive(values: pd.DataFrame, reports: pd.DataFrame, *, items: Sequence[str] | None = None,
+              measures: Sequence[str] | None = None, labels: str = "id", dedupe: bool = True
+              ) -> pd.DataFrame:
+    """Proactive-disclosure counts (table 二) in long form: ``item``, ``measure``, ``value``, ``unit``.
+
+    Only the cells the report's template has (gb2019 and gb2021 measure different things); pick with
+    ``items`` / ``measures`` (ids, e.g. ``measures=["decisions"]`` for 处理决定数量 in both templates).
+    """
+    meta = report_meta(reports, values, dedupe=dedupe)
+    p = spec()["proactive"]
+    blocks = p["blocks"]
+    parts = []
+    for tmpl in meta["template"].dropna().unique():
+        pairs = [(i, m) for b in blocks.get(tmpl, []) for i in b["items"] for m in b["measures"]]
+        pairs = [(i, m) for i, m in pairs if (items is None or i in items) and (measures is None or m in measures)]
+        if not pairs:
+            continue
+        m_t = meta[meta["template"] == tmpl]
+        rows = sorted({i for i, _ in pairs})
+        cols = sorted({m for _, m in pairs})
+        cells = _grid(values, m_t, "proactive", rows, cols)
+        cells = cells[[(r, c) in set(pairs) for r, c in zip(cells["row"], cells["col"])]]
+        parts.append(cells)
+    if not parts:
+        out = pd.DataFrame(columns=["report_id", "item", "measure", "value", "unit"])
+    else:
+        out = pd.concat(parts, ignore_index=True).rename(columns={"row": "item", "col": "measure"})
+        unit = {m["id"]: m["unit"] for m in p["measures"]}
+        out["unit"] = out["measure"].map(unit)
+        order = {m["id"]: k for k, m in enumerate(p["measures"])}
+        iorder = {i["id"]: k for k, i in enumerate(p["items"])}
+        out = out.assign(_i=out["item"].map(iorder), _m=out["measure"].map(order))
+        out = out.sort_values(["report_id", "_i", "_m"], kind="stable").drop(columns=["_i", "_m", "flags"])
+    out["value"] = out["value"].astype("float64")
+    return _finish(_with_meta(out[["report_id", "item", "measure", "value", "unit"]], meta), labels)
+
+
+# --------------------------------------------------------------------------- table 四
+
+def review_litigation(values: pd.DataFrame, reports: pd.DataFrame, *, labels: str = "id",
+                      dedupe: bool = True) -> pd.DataFrame:
+    """行政复议 / 行政诉讼 per report and proceeding with ``correction_rate`` = corrected / (total − pending).
+
+    Proceedings: the three printed ones plus ``litigation`` (行政诉讼 = 未经复议直接起诉 + 复议后起诉,
+    ``derived=True``). The rate is NaN when no case was concluded (total − pending = 0) or a needed cell
+    is missing; table 四 has no blank-means-0 exception.
+
+    >>> v = pd.DataFrame({"report_id": ["r"] * 3, "table": ["review_litigation"] * 3,
+    ...                   "row": ["admin_review"] * 3, "col": ["corrected", "pending", "total"],
+    ...                   "value": [1.0, 1.0, 5.0], "flags": [""] * 3})
+    >>> rep = pd.DataFrame({"report_id": ["r"], "agency": ["A"], "agency_key": ["A"], "region": ["上海市"],
+    ...                     "year": [2021], "template": ["gb2021"], "status": ["ok"], "path": ["a"]})
+    >>> float(review_litigation(v, rep)["correction_rate"].iloc[0])
+    0.25
+    """
+    meta = report_meta(reports, values, dedupe=dedupe)
+    rl = spec()["review_litigation"]
+    procs = [p["id"] for p in rl["proceedings"]]
+    outs = [o["id"] for o in rl["outcomes"]]
+    cells = _grid(values, meta, "review_litigation", procs, outs)
+    wide = cells.pivot_table(index=["report_id", "row"], columns="col", values="value", aggfunc="first",
+                             dropna=False).reindex(columns=outs)
+    wide.columns.name = None
+    wide = wide.reset_index().rename(columns={"row": "proceeding"})
+    wide["derived"] = False
+    lit = wide[wide["proceeding"].isin(["litigation_direct", "litigation_after_review"])]
+    # strict sums: 行政诉讼 is unknown when either of its two lines is
+    lit_sum = pd.DataFrame({o: _strict_sum(lit, ["report_id"], o) for o in outs}).reset_index()
+    lit_sum["proceeding"], lit_sum["derived"] = "litigation", True
+    wide = pd.concat([wide, lit_sum[wide.columns]], ignore_index=True)
+    wide["concluded"] = wide["total"] - wide["pending"]
+    wide["correction_rate"] = _safe_ratio(wide["corrected"], wide["concluded"])
+    order = {p: k for k, p in enumerate([*procs, "litigation"])}
+    wide = wide.assign(_o=wide["proceeding"].map(order)).sort_values(["report_id", "_o"], kind="stable")
+    wide = wide.drop(columns="_o")
+    return _finish(_with_meta(wide, meta), labels)
+
+
+# --------------------------------------------------------------------------- comparisons
+
+#: category columns a helper may return; they are part of the series key in comparisons
+CATEGORY_COLUMNS = ["applicant", "outcome", "group", "proceeding", "item", "measure"]
+
+
+def _series_keys(frame: pd.DataFrame, by: Sequence[str] | None) -> list[str]:
+    if by is not None:
+        return list(by)
+    return ["agency_key"] + [c for c in CATEGORY_COLUMNS if c in frame]
+
+
+def year_on_year(frame: pd.DataFrame, value: str, *, by: Sequence[str] | None = None,
+                 year: str = "year") -> pd.DataFrame:
+    """Add ``prev_value``, ``change`` and ``pct_change`` against the same series one year earlier.
+
+    A series is ``agency_key`` plus the category columns present (``by`` overrides). Only the
+    immediately preceding year counts: with reports for 2019 and 2021, 2021 has no previous value
+    (NaN), because a two-year change is not a year-on-year change. ``pct_change`` is NaN when the
+    previous value is 0 or missing.
+
+    >>> f = pd.DataFrame({"agency_key": ["A"] * 3, "year": [2019, 2020, 2022], "received": [10.0, 15.0, 7.0]})
+    >>> year_on_year(f, "received")[["year", "prev_value", "change", "pct_change"]]
+       year  prev_value  change  pct_change
+    0  2019         NaN     NaN         NaN
+    1  2020        10.0     5.0         0.5
+    2  2022         NaN     NaN         NaN
+    """
+    keys = _series_keys(frame, by)
+    if frame.duplicated([*keys, year]).any():
+        raise ValueError(f"more than one row per {keys + [year]}; select one report per agency and year "
+                         "(dedupe=True) or pass `by` with the distinguishing columns")
+    prev = frame[[*keys, year, value]].copy()
+    prev[year] = prev[year] + 1
+    prev = prev.rename(columns={value: "prev_value"})
+    out = frame.merge(prev, on=[*keys, year], how="left")
+    out["change"] = out[value] - out["prev_value"]
+    out["pct_change"] = _safe_ratio(out["change"], out["prev_value"].abs())
+    return out
+
+
+def rank(frame: pd.DataFrame, value: str, *, within: Sequence[str] = ("year",), ascending: bool = False
+         ) -> pd.DataFrame:
+    """Add ``rank`` (1 = largest unless ``ascending``) of ``value`` within each ``within`` group.
+
+    Ties share the best rank; a missing value gets no rank (<NA>) instead of being ranked as 0.
+
+    >>> f = pd.DataFrame({"year": [2021] * 3, "agency": ["A", "B", "C"], "received": [5.0, None, 9.0]})
+    >>> rank(f, "received")["rank"].tolist()
+    [2, <NA>, 1]
+    """
+    out = frame.copy()
+    grouped = out.groupby(list(within), dropna=False)[value] if within else out[value]
+    out["rank"] = grouped.rank(method="min", ascending=ascending).astype("Int64")
+    return out
+
+
+def group_totals(frame: pd.DataFrame, value: str, *, by: str | Sequence[str] = "region",
+                 year: str | None = "year", skipna: bool = False) -> pd.DataFrame:
+    """Sum ``value`` by region or level (``by="level"``) and year, with ``n_reports`` and ``n_missing``.
+
+    Sum counts, not shares: recompute a share from summed counts. With ``skipna=False`` (default) a
+    group with any missing member sums to NaN — a total of partly unknown numbers is unknown;
+    ``skipna=True`` sums what is known (``n_missing`` says how much is not).
+
+    >>> f = pd.DataFrame({"region": ["X", "X", "Y"], "year": [2021] * 3, "received": [1.0, None, 4.0]})
+    >>> group_totals(f, "received")[["region", "received", "n_reports", "n_missing"]]
+      region  received  n_reports  n_missing
+    0      X       NaN          2          1
+    1      Y       4.0          1          0
+    """
+    keys = [by] if isinstance(by, str) else list(by)
+    keys += [year] if year else []
+    keys += [c for c in CATEGORY_COLUMNS if c in frame and c not in keys]
+    g = frame.groupby(keys, dropna=False, sort=True)
+    out = g[value].sum(min_count=1).to_frame(value)
+    out["n_reports"] = g.size()
+    out["n_missing"] = g[value].apply(lambda s: int(s.isna().sum()))
+    if not skipna:
+        out[value] = out[value].where(out["n_missing"] == 0)
+    return out.reset_index()
+
+
+def _category_order(column: str) -> list[str]:
+    s = spec()
+    if column == "applicant":
+        return [c["id"] for c in s["requests"]["columns"]]
+    if column in ("outcome", "group"):
+        rows = [r["id"] for r in s["requests"]["rows"]]
+        # each group followed by its reasons: 不予公开, 1.属于国家秘密, …
+        return [x for g in OUTCOME_GROUPS for x in [g, *[r for r in rows if r.startswith(g + ".")]]]
+    if column == "proceeding":
+        return [p["id"] for p in s["review_litigation"]["proceedings"]] + ["litigation"]
+    if column == "item":
+        return [i["id"] for i in s["proactive"]["items"]]
+    if column == "measure":
+        return [m["id"] for m in s["proactive"]["measures"]]
+    return []
+
+
+def pivot(frame: pd.DataFrame, value: str, *, columns: str, index: Sequence[str] = ("agency", "year"),
+          labels: str = "id") -> pd.DataFrame:
+    """A helper's long result as a wide table: one row per ``index``, one column per category.
+
+    Categories keep the template order; a report whose values are all missing keeps its row (NaN).
+    ``labels="zh"`` / ``"zh_short"`` translate the headings.
+
+    >>> f = pd.DataFrame({"agency": ["A", "A"], "year": [2021, 2021], "outcome": ["withheld", "granted"],
+    ...                   "share": [0.25, 0.75]})
+    >>> pivot(f, "share", columns="outcome").columns.tolist()
+    ['granted', 'withheld']
+    """
+    idx = list(index)
+    if frame.duplicated([*idx, columns]).any():
+        raise ValueError(f"more than one {value!r} per {idx + [columns]}; add a column to `index`")
+    wide = frame.pivot(index=idx, columns=columns, values=value)
+    order = [c for c in _category_order(columns) if c in wide.columns]
+    wide = wide.reindex(columns=order + [c for c in wide.columns if c not in order])
+    wide.columns.name = None
+    if labels == "id":
+        return wide
+    short = labels == "zh_short"
+    if labels not in ("zh", "zh_short"):
+        raise ValueError(f"labels must be 'id', 'zh' or 'zh_short', not {labels!r}")
+    wide.columns = [short_label(_value_zh(columns, c, None)) if short else _value_zh(columns, c, None)
+                    for c in wide.columns]
+    wide.index = wide.index.set_names([COLUMN_ZH.get(n, n) for n in wide.index.names])
+    return wide
+
+
+# --------------------------------------------------------------------------- labels
+
+#: Chinese column headings for ``labels="zh"``
+COLUMN_ZH = {
+    "agency": "机关", "agency_key": "机关键", "region": "地区", "level": "层级", "year": "年度",
+    "template": "模板", "applicant": "申请人", "received": "本年新收申请", "imputed_zero": "空白按0",
+    "outcome": "办理结果", "group": "结果类别", "count": "件数", "total_processed": "办理总计",
+    "share": "占比", "derived": "推算", "carried_over": "上年结转", "new_received": "本年新收",
+    "carried_forward": "结转下年度", "backlog_change": "结转增减", "projects": "采购项目数量",
+    "amount": "采购总金额（万元）", "proceeding": "案件类型", "upheld": "结果维持", "corrected": "结果纠正",
+    "other": "其他结果", "pending": "尚未审结", "total": "总计", "concluded": "已审结",
+    "correction_rate": "纠正率", "item": "事项", "measure": "指标", "value": "数值", "unit": "单位",
+    "prev_value": "上年数值", "change": "增减", "pct_change": "增减率", "rank": "排名",
+    "n_reports": "报告数", "n_missing": "缺失数",
+}
+
+_NUMBERING = re.compile(r"^(?:（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|\d{1,2}[.、．])")
+_NOTE = re.compile(r"（[^）]*）$")
+
+
+def short_label(label: str) -> str:
+    """A template label without its numbering and trailing note, for charts.
+
+    >>> short_label("（二）部分公开（区分处理的，只计这一情形，不计其他情形）")
+    '部分公开'
+    >>> short_label("1.属于国家秘密")
+    '属于国家秘密'
+    """
+    return _NOTE.sub("", _NUMBERING.sub("", label)) or label
+
+
+def _value_zh(column: str, id_: str, template: str | None) -> str:
+    if column == "applicant":
+        return zh_label("requests", "col", id_)
+    if column in ("outcome", "group"):
+        groups = {g["id"]: g["zh"] for g in spec()["requests"]["groups"]}
+        if id_ in groups and id_ not in {r["id"] for r in spec()["requests"]["rows"]}:
+            return groups[id_]
+        return zh_label("requests", "row", id_, template)
+    if column == "proceeding":
+        return "行政诉讼" if id_ == "litigation" else zh_label("review_litigation", "row", id_)
+    if column == "item":
+        return zh_label("proactive", "row", id_, template)
+    if column == "measure":
+        return zh_label("proactive", "col", id_, template)
+    return id_
+
+
+def to_zh(frame: pd.DataFrame, *, short: bool = False) -> pd.DataFrame:
+    """A copy of a helper's result with Chinese category values and column headings.
+
+    >>> f = pd.DataFrame({"outcome": ["partially_granted"], "share": [0.5], "template": ["gb2021"]})
+    >>> to_zh(f, short=True).columns.tolist(), to_zh(f, short=True).iloc[0, 0]
+    (['办理结果', '占比', '模板'], '部分公开')
+    """
+    out = frame.copy()
+    tmpl = out["template"] if "template" in out else pd.Series([None] * len(out), index=out.index)
+    for col in CATEGORY_COLUMNS:
+        if col in out:
+            labels = [_value_zh(col, x, None if pd.isna(t) else t) if isinstance(x, str) else x
+                      for x, t in zip(out[col], tmpl)]
+            out[col] = [short_label(x) if short and isinstance(x, str) else x for x in labels]
+    return out.rename(columns=COLUMN_ZH)
+
+
+def _finish(frame: pd.DataFrame, labels: str) -> pd.DataFrame:
+    frame = frame.reset_index(drop=True)
+    if labels == "id":
+        return frame
+    if labels == "zh":
+        return to_zh(frame)
+    if labels == "zh_short":
+        return to_zh(frame, short=True)
+    raise ValueError(f"labels must be 'id', 'zh' or 'zh_short', not {labels!r}")

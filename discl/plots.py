@@ -1,0 +1,230 @@
+"""Charts of the :mod:`discl.analysis` results, with Chinese labels that render on a bare machine.
+
+Every function takes a helper's result (id labels, as :mod:`discl.analysis` returns by default) and an
+optional ``ax``, and returns the :class:`~matplotlib.figure.Figure`. Figures are plain
+``matplotlib.figure.Figure`` objects, not pyplot figures, so nothing is registered globally and they
+are freed when dropped; display one in a notebook with ``display(fig)`` or save it with
+``fig.savefig``. Global ``rcParams`` are never changed: styling happens inside ``rc_context`` and the
+CJK font is set on every text object, so a figure drawn later, outside the context, keeps it.
+
+The font is the Noto Sans CJK SC (SimHei as fallback) shipped inside the ``mplfonts`` package, never
+a system font, so the output is the same on a machine without any CJK font installed.
+
+>>> import pandas as pd
+>>> f = pd.DataFrame({"agency": ["平潭综合实验区"] * 2, "year": [2021, 2022], "received": [70.0, 74.0]})
+>>> fig = trend(f, "received")
+>>> fig.axes[0].get_legend().get_texts()[0].get_text()
+'平潭综合实验区'
+"""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import matplotlib
+import matplotlib.ticker
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+
+from .analysis import COLUMN_ZH, OUTCOME_GROUPS, _value_zh, short_label
+
+__all__ = ["cjk_font_path", "cjk_font", "trend", "outcome_shares_bar", "small_multiples",
+           "procurement_bars", "apply_cjk_font", "figure_png", "describe"]
+
+#: preferred font files inside mplfonts, best first (Noto: open licence and the widest coverage)
+_FONT_FILES = ("NotoSansCJKsc-Regular.otf", "SimHei.ttf", "SourceHanSerifSC-Regular.otf")
+#: one colour per outcome group, fixed so that every chart uses the same colour for the same group
+OUTCOME_COLORS = {
+    "granted": "#2e7d32", "partially_granted": "#9ccc65", "withheld": "#c62828",
+    "unable": "#ef6c00", "not_processed": "#6a1b9a", "other_handling": "#78909c",
+}
+
+
+def cjk_font_path() -> Path:
+    """The CJK font file bundled by the ``mplfonts`` package.
+
+    >>> cjk_font_path().suffix in (".otf", ".ttf")
+    True
+    """
+    import mplfonts  # the dependency that carries the font files
+
+    folder = Path(mplfonts.__file__).resolve().parent / "fonts"
+    for name in _FONT_FILES:
+        if (folder / name).is_file():
+            return folder / name
+    raise FileNotFoundError(f"no CJK font found in {folder} (looked for {', '.join(_FONT_FILES)}); "
+                            "reinstall the mplfonts package")
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> font_manager.FontProperties:
+    """FontProperties of the bundled CJK font, registered once with matplotlib's font manager.
+
+    Registering (``addfont``) only adds the file to the list matplotlib may choose from; it changes no
+    setting, and lets the family name be combined with DejaVu Sans as a fallback for Latin glyphs.
+    """
+    path = cjk_font_path()
+    font_manager.fontManager.addfont(str(path))
+    return font_manager.FontProperties(fname=str(path))
+
+
+def _families() -> list[str]:
+    return [cjk_font().get_name(), "DejaVu Sans"]
+
+
+@contextlib.contextmanager
+def _style() -> Iterator[None]:
+    # unicode_minus off: CJK fonts may lack U+2212, the plain hyphen-minus is in every font
+    with matplotlib.rc_context({"font.family": "sans-serif", "font.sans-serif": _families(),
+                                "axes.unicode_minus": False, "figure.dpi": 100, "savefig.dpi": 120}):
+        yield
+
+
+def apply_cjk_font(fig: Figure) -> Figure:
+    """Set the bundled CJK font (with DejaVu Sans fallback) on every text of ``fig``; returns ``fig``."""
+    fams = _families()
+    for t in fig.findobj(Text):
+        t.set_fontfamily(fams)
+    return fig
+
+
+def figure_png(fig: Figure, dpi: int = 120) -> bytes:
+    """The figure as PNG bytes (for ``IPython.display.Image`` or an HTML data URI)."""
+    import io
+
+    buf = io.BytesIO()
+    with _style():
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def describe(fig: Figure) -> str:
+    """A short text for a figure (its title), e.g. as the alt text of an exported image.
+
+    >>> f = Figure(); _ = f.add_subplot().set_title("办理结果构成"); describe(f)
+    '办理结果构成'
+    """
+    sup = fig.get_suptitle() if hasattr(fig, "get_suptitle") else ""
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    return sup or (titles[0] if titles else "图表 chart")
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.figure, ax
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _title(value: str) -> str:
+    return COLUMN_ZH.get(value, value)
+
+
+def _years_axis(ax: Axes, years: Sequence[int]) -> None:
+    ys = sorted({int(y) for y in years if pd.notna(y)})
+    ax.set_xticks(ys, [str(y) for y in ys])
+
+
+def trend(frame: pd.DataFrame, value: str, *, by: str = "agency", year: str = "year",
+          ax: Axes | None = None, title: str | None = None) -> Figure:
+    """One line per ``by`` (agency) over the years; a missing value or year leaves a gap, not a 0."""
+    with _style():
+        fig, ax = _axes(ax, (7, 4))
+        data = frame.dropna(subset=[year])
+        for name, g in data.groupby(by, sort=True):
+            g = g.sort_values(year)
+            # reindex on every year in between so a missing year breaks the line
+            yrs = np.arange(int(g[year].min()), int(g[year].max()) + 1)
+            s = g.groupby(year)[value].first().reindex(yrs)
+            ax.plot(s.index, s.to_numpy(dtype=float), marker="o", label=str(name))
+        _years_axis(ax, data[year])
+        ax.set_xlabel(COLUMN_ZH["year"])
+        ax.set_ylabel(_title(value))
+        ax.set_title(title or f"{_title(value)}（按{_title(by)}）")
+        ax.grid(alpha=0.3)
+        if len(ax.get_lines()):
+            ax.legend(fontsize=8)
+        return apply_cjk_font(fig)
+
+
+def outcome_shares_bar(shares: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None
+                       ) -> Figure:
+    """Stacked horizontal bars of outcome shares, one bar per report ("agency year").
+
+    ``shares`` is :func:`discl.analysis.outcome_shares` with ``detail=False``. A report whose shares
+    are all missing gets an empty bar labelled "无数据" rather than a bar of zeros.
+    """
+    data = shares[shares["outcome"].isin(OUTCOME_GROUPS)]
+    data = data.assign(_label=data["agency"].astype(str) + " " + data["year"].astype("string").fillna("?"))
+    wide = data.pivot_table(index="_label", columns="outcome", values="share", aggfunc="first", dropna=False)
+    wide = wide.reindex(columns=[g for g in OUTCOME_GROUPS if g in wide.columns]).sort_index(ascending=False)
+    with _style():
+        fig, ax = _axes(ax, (8, 0.45 * len(wide) + 1.8))
+        left = np.zeros(len(wide))
+        for g in wide.columns:
+            vals = wide[g].to_numpy(dtype=float)
+            ax.barh(wide.index, np.nan_to_num(vals), left=left, color=OUTCOME_COLORS[g],
+                    label=short_label(_value_zh("outcome", g, None)))
+            left += np.nan_to_num(vals)
+        for i, (lbl, row) in enumerate(wide.iterrows()):
+            if row.isna().all():
+                ax.text(0.01, i, "无数据", va="center", fontsize=8, color="grey")
+        ax.set_xlim(0, 1)
+        ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+        ax.set_xlabel(f"{COLUMN_ZH['share']}（占{COLUMN_ZH['total_processed']}）")
+        ax.set_title(title or "办理结果构成")
+        ax.legend(ncols=3, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False)
+        return apply_cjk_font(fig)
+
+
+def small_multiples(frame: pd.DataFrame, value: str, *, facet: str = "agency", year: str = "year",
+                    ncols: int = 3, sharey: bool = False, title: str | None = None) -> Figure:
+    """One small panel per ``facet`` (agency) with ``value`` over the years (bars; missing = no bar)."""
+    names = sorted(frame[facet].dropna().astype(str).unique())
+    n = max(len(names), 1)
+    nrows = int(np.ceil(n / ncols))
+    with _style():
+        fig = Figure(figsize=(3.2 * min(n, ncols), 2.4 * nrows + 0.6), layout="constrained")
+        axes = np.atleast_1d(fig.subplots(nrows, min(n, ncols), sharey=sharey, squeeze=False)).ravel()
+        for ax, name in zip(axes, names):
+            g = frame[frame[facet].astype(str) == name].dropna(subset=[year]).sort_values(year)
+            vals = g[value].to_numpy(dtype=float)
+            ax.bar(g[year].astype(int), np.nan_to_num(vals), color="#1565c0")
+            for x, v in zip(g[year].astype(int), vals):
+                ax.annotate("缺失" if np.isnan(v) else f"{v:g}", (x, 0 if np.isnan(v) else v),
+                            ha="center", va="bottom", fontsize=7, color="grey" if np.isnan(v) else "black")
+            _years_axis(ax, g[year])
+            ax.margins(y=0.15)
+            ax.set_title(name, fontsize=9)
+        for ax in axes[len(names):]:
+            ax.set_visible(False)
+        fig.suptitle(title or _title(value))
+        return apply_cjk_font(fig)
+
+
+def procurement_bars(frame: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Figure:
+    """政府集中采购: amount (万元) per report as bars, project count written on each bar.
+
+    ``frame`` is :func:`discl.analysis.procurement`.
+    """
+    data = frame.assign(_label=frame["agency"].astype(str) + "\n" + frame["year"].astype("string").fillna("?"))
+    with _style():
+        fig, ax = _axes(ax, (max(4.0, 1.6 * len(data) + 1), 4))
+        amounts = data["amount"].to_numpy(dtype=float)
+        bars = ax.bar(data["_label"], np.nan_to_num(amounts), color="#00838f")
+        for b, n, a in zip(bars, data["projects"], amounts):
+            text = "金额缺失" if np.isnan(a) else f"{a:,.1f}"
+            text += "\n" + ("项目数缺失" if pd.isna(n) else f"{int(n)} 个项目")
+            ax.annotate(text, (b.get_x() + b.get_width() / 2, b.get_height()), ha="center", va="bottom",
+                        fontsize=7)
+        ax.set_ylabel(COLUMN_ZH["amount"])
+        ax.set_title(title or "政府集中采购")
+        ax.tick_params(axis="x", labelsize=7)
+        ax.margins(y=0.2)
+        return apply_cjk_font(fig)

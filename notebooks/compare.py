@@ -1,0 +1,100 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Comparing agencies and years — 区县与年度比较
+#
+# The helpers of `discl.analysis` work on the long table and return tidy frames keyed by agency and
+# year; `discl.plots` draws them with the CJK font bundled in `mplfonts`.
+#
+# Missing stays missing: a blank 总计, a dash or a slash is NaN, never 0 (only a blank applicant cell
+# counts as 0). One report per agency and year is used (an HTML page and its DOCX are the same report).
+
+# %% tags=["parameters"]
+data_dir = None
+
+# %%
+import pandas as pd
+from IPython.display import Image, display
+
+from discl import analysis as A
+from discl import plots as P
+from discl.report import load_corpus, resolve_data
+
+pd.set_option("display.max_columns", 20)
+pd.set_option("display.width", 160)
+
+
+def show(fig):
+    """Show a figure as PNG (works with any matplotlib backend, and embeds in exported HTML)."""
+    display(Image(P.figure_png(fig), alt=P.describe(fig)))
+
+
+corpus = load_corpus(resolve_data(data_dir))
+values, reports = corpus.values, corpus.reports
+
+# %% [markdown]
+# ## Applications received — 本年新收申请
+
+# %%
+received = A.applications_received(values, reports)
+A.to_zh(received.drop(columns=["report_id", "agency_key"]))
+
+# %%
+show(P.trend(received, "received"))
+
+# %%
+show(P.small_multiples(received, "received"))
+
+# %% [markdown]
+# ### By applicant type — 按申请人类型
+
+# %%
+by_applicant = A.applications_received(values, reports, by_applicant=True)
+A.pivot(by_applicant, "received", columns="applicant", labels="zh_short")
+
+# %% [markdown]
+# ## Year-on-year change and ranking — 同比与排名
+#
+# Only the immediately preceding year counts as "year-on-year"; a gap leaves the change missing.
+
+# %%
+yoy = A.rank(A.year_on_year(received, "received"), "received")
+A.to_zh(yoy[["agency", "year", "received", "prev_value", "change", "pct_change", "rank"]])
+
+# %% [markdown]
+# ## Outcomes — 办理结果构成
+
+# %%
+shares = A.outcome_shares(values, reports)
+show(P.outcome_shares_bar(shares))
+
+# %%
+A.pivot(shares, "share", columns="outcome", labels="zh_short").round(3)
+
+# %% [markdown]
+# ### 不予公开 by reason
+
+# %%
+detail = A.outcome_shares(values, reports, detail=True)
+withheld = detail[detail["group"] == "withheld"]
+A.pivot(withheld, "count", columns="outcome", labels="zh_short")
+
+# %% [markdown]
+# ## By region and level — 按地区、层级汇总
+
+# %%
+A.to_zh(A.group_totals(received, "received", by="level"))
+
+# %%
+A.to_zh(A.group_totals(received, "received", by="region"))

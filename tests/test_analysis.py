@@ -1,0 +1,469 @@
+"""Analyst workflow: comparison helpers, charts with Chinese labels, notebooks, the research report.
+
+Expected numbers are computed here by hand from the figures discl's samples are rendered from
+(``discl/data/samples.csv``) and from the real reports' ``expect.json``, never with the helpers.
+"""
+from __future__ import annotations
+
+import copy
+import csv
+import math
+import re
+import warnings
+from importlib import resources
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+import pytest
+
+import discl
+from conftest import CORPUS, REPO, corpus_dirs, load_expect
+from discl import analysis as A
+from discl import plots as P
+
+NOTEBOOKS = REPO / "notebooks"
+NOTEBOOK_NAMES = ["quickstart", "compare", "research_report"]
+
+
+# --------------------------------------------------------------------------- fixtures & hand figures
+
+@pytest.fixture(scope="session")
+def sample_raw(tmp_path_factory) -> Path:
+    from discl.render import write_samples
+
+    d = tmp_path_factory.mktemp("samples")
+    write_samples(d)
+    return d
+
+
+@pytest.fixture(scope="session")
+def sample_ingest(sample_raw, tmp_path_factory) -> Path:
+    """What `discl ingest samples --out DIR` writes."""
+    out = tmp_path_factory.mktemp("ingest")
+    discl.load(str(sample_raw)).to_parquet(str(out))
+    return out
+
+
+@pytest.fixture(scope="session")
+def samples(sample_ingest) -> discl.Corpus:
+    return discl.Corpus.from_parquet(str(sample_ingest))
+
+
+@pytest.fixture(scope="session")
+def real() -> discl.Corpus:
+    if not CORPUS.is_dir():
+        pytest.skip(f"the real-report corpus is not available at {CORPUS} (set DISCL_CORPUS)")
+    return discl.load(str(CORPUS))
+
+
+def _csv_value(text: str) -> float | None:
+    """A samples.csv figure in 件 / 万元; None for a blank, dash or slash cell."""
+    text = text.strip()
+    if text in ("", "—", "/"):
+        return None
+    m = re.fullmatch(r"([+-]?[\d.]+)(元|万元)?", text)
+    assert m, text
+    value = float(m.group(1))
+    return value / 10000 if m.group(2) == "元" else value
+
+
+def _sample_figures() -> dict[tuple, float | None]:
+    """(agency, year, table, row, col) → figure as printed in the sample reports."""
+    text = resources.files("discl").joinpath("data/samples.csv").read_text(encoding="utf-8")
+    return {(r["agency"], int(r["year"]), r["table"], r["row"], r["col"]): _csv_value(r["value"])
+            for r in csv.DictReader(text.splitlines())}
+
+
+FIG = _sample_figures()
+SAMPLE_REPORTS = sorted({(a, y) for a, y, *_ in FIG})
+TEMPLATE = {(a, y): ("gb2019" if y <= 2020 else "gb2021") for a, y in SAMPLE_REPORTS}
+
+
+def _one(frame: pd.DataFrame, **where) -> pd.Series:
+    sel = frame
+    for k, v in where.items():
+        sel = sel[sel[k] == v]
+    assert len(sel) == 1, (where, len(sel))
+    return sel.iloc[0]
+
+
+def _same(actual: float, expected: float | None) -> bool:
+    if expected is None or (isinstance(expected, float) and math.isnan(expected)):
+        return pd.isna(actual)
+    return not pd.isna(actual) and math.isclose(float(actual), expected, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def _hand_sum(agency: str, year: int, rows: list[str]) -> float | None:
+    parts = [FIG.get((agency, year, "requests", r, "total")) for r in rows]
+    return None if any(p is None for p in parts) else sum(parts)
+
+
+# --------------------------------------------------------------------------- samples
+
+def test_samples_cover_both_templates(samples):
+    assert {t for t in samples.reports["template"]} == {"gb2019", "gb2021"}
+    assert len(A.select_reports(samples.reports)) == len(SAMPLE_REPORTS)
+
+
+def test_applications_received_samples(samples):
+    got = A.applications_received(samples.values, samples.reports)
+    assert len(got) == len(SAMPLE_REPORTS)
+    for agency, year in SAMPLE_REPORTS:
+        row = _one(got, agency=agency, year=year)
+        assert _same(row["received"], FIG[(agency, year, "requests", "new_received", "total")]), (agency, year)
+    assert _one(got, agency="平潭综合实验区", year=2019)["received"] == 23
+
+
+def test_applications_by_applicant_blank_rule(samples):
+    got = A.applications_received(samples.values, samples.reports, by_applicant=True)
+    for agency, year in SAMPLE_REPORTS:
+        for col in [*A.APPLICANTS, "total"]:
+            printed = FIG[(agency, year, "requests", "new_received", col)]
+            row = _one(got, agency=agency, year=year, applicant=col)
+            # the documented exception: a blank applicant cell is 0; a blank total stays missing
+            expected = 0.0 if printed is None and col != "total" else printed
+            assert _same(row["received"], expected), (agency, year, col)
+            assert bool(row["imputed_zero"]) == (printed is None and col != "total")
+    # 上海 2019 prints blanks for 科研机构 and 社会公益组织
+    assert _one(got, agency="上海市人民政府办公厅", year=2019, applicant="research")["imputed_zero"]
+
+
+def test_outcome_shares_samples(samples):
+    got = A.outcome_shares(samples.values, samples.reports)
+    rows = {r["id"]: r for r in discl.templates.spec()["requests"]["rows"]}
+    for agency, year in SAMPLE_REPORTS:
+        tmpl = TEMPLATE[(agency, year)]
+        denom = FIG[(agency, year, "requests", "total_processed", "total")]
+        for group in A.OUTCOME_GROUPS:
+            members = [r for r in rows if r.startswith(group + ".") and tmpl in rows[r]["in"]]
+            printed_row = group in rows and tmpl in rows[group]["in"]
+            expected = (FIG[(agency, year, "requests", group, "total")] if printed_row
+                        else _hand_sum(agency, year, members))
+            row = _one(got, agency=agency, year=year, outcome=group)
+            assert _same(row["count"], expected), (agency, year, group)
+            assert bool(row["derived"]) == (not printed_row), (agency, year, group)
+            share = None if expected is None or not denom else expected / denom
+            assert _same(row["share"], share), (agency, year, group)
+    # gb2019 prints （六）其他处理; gb2021 only its three parts, so there it is derived
+    assert not _one(got, agency="平潭综合实验区", year=2019, outcome="other_handling")["derived"]
+    assert _one(got, agency="平潭综合实验区", year=2021, outcome="other_handling")["derived"]
+    # 威海 2020 prints （七）总计 0: a share of nothing is undefined, not 0 and not inf
+    assert got[(got["agency"] == "威海临港区党政办公室") & (got["year"] == 2020)]["share"].isna().all()
+
+
+def test_outcome_detail_by_reason(samples):
+    got = A.outcome_shares(samples.values, samples.reports, detail=True)
+    withheld = got[got["group"] == "withheld"]
+    assert set(withheld["outcome"]) == {r for r in A._category_order("outcome") if r.startswith("withheld.")}
+    for agency, year in SAMPLE_REPORTS:
+        for r in withheld["outcome"].unique():
+            row = _one(got, agency=agency, year=year, outcome=r)
+            assert _same(row["count"], FIG[(agency, year, "requests", r, "total")])
+            assert not row["derived"]
+
+
+def test_backlog_samples(samples):
+    got = A.backlog(samples.values, samples.reports)
+    for agency, year in SAMPLE_REPORTS:
+        row = _one(got, agency=agency, year=year)
+        co = FIG[(agency, year, "requests", "carried_over", "total")]
+        cf = FIG[(agency, year, "requests", "carried_forward", "total")]
+        assert _same(row["carried_over"], co) and _same(row["carried_forward"], cf)
+        assert _same(row["backlog_change"], None if co is None or cf is None else cf - co)
+
+
+def test_procurement_samples(samples):
+    got = A.procurement(samples.values, samples.reports)
+    gb2019 = [k for k in SAMPLE_REPORTS if TEMPLATE[k] == "gb2019"]
+    assert sorted(zip(got["agency"], got["year"])) == sorted(gb2019)
+    for agency, year in gb2019:
+        row = _one(got, agency=agency, year=year)
+        key = (agency, year, "proactive", "central_procurement")
+        assert _same(row["projects"], FIG[(*key, "procurement_projects")])
+        assert _same(row["amount"], FIG[(*key, "procurement_amount")])
+    row = _one(got, agency="平潭综合实验区", year=2019)
+    assert (row["projects"], round(row["amount"], 6)) == (135, 7539.443252)  # 75394432.52元 in 万元
+
+
+def test_review_litigation_samples(samples):
+    got = A.review_litigation(samples.values, samples.reports)
+    for agency, year in SAMPLE_REPORTS:
+        f = {(p, o): FIG[(agency, year, "review_litigation", p, o)]
+             for p in ("admin_review", "litigation_direct", "litigation_after_review")
+             for o in ("upheld", "corrected", "other", "pending", "total")}
+        for p in ("admin_review", "litigation_direct", "litigation_after_review", "litigation"):
+            if p == "litigation":
+                parts = [(f[("litigation_direct", o)], f[("litigation_after_review", o)]) for o in
+                         ("corrected", "pending", "total")]
+                corrected, pending, total = (None if None in pr else sum(pr) for pr in parts)
+            else:
+                corrected, pending, total = f[(p, "corrected")], f[(p, "pending")], f[(p, "total")]
+            concluded = None if total is None or pending is None else total - pending
+            rate = None if corrected is None or not concluded else corrected / concluded
+            row = _one(got, agency=agency, year=year, proceeding=p)
+            assert _same(row["correction_rate"], rate), (agency, year, p)
+            assert bool(row["derived"]) == (p == "litigation")
+
+
+def test_proactive_samples(samples):
+    got = A.proactive(samples.values, samples.reports, measures=["decisions"])
+    for (agency, year, table, row, col), printed in FIG.items():
+        if table == "proactive" and col == "decisions":
+            assert _same(_one(got, agency=agency, year=year, item=row)["value"], printed)
+    gb2021 = A.proactive(samples.values, samples.reports)
+    assert "procurement_amount" not in set(gb2021[gb2021["template"] == "gb2021"]["measure"])
+
+
+def test_year_on_year_and_rank_samples(samples):
+    received = A.applications_received(samples.values, samples.reports)
+    pt = A.year_on_year(received, "received")
+    pt = pt[pt["agency"] == "平潭综合实验区"].set_index("year")
+    r = {y: FIG[("平潭综合实验区", y, "requests", "new_received", "total")] for y in (2019, 2020, 2021, 2022)}
+    assert pd.isna(pt.loc[2019, "change"])
+    assert pt.loc[2020, "change"] == r[2020] - r[2019]
+    assert math.isclose(pt.loc[2022, "pct_change"], (r[2022] - r[2021]) / r[2021])
+    ranked = A.rank(received, "received")
+    top2020 = ranked[(ranked["year"] == 2020) & (ranked["rank"] == 1)]["agency"].tolist()
+    best = max((FIG[(a, 2020, "requests", "new_received", "total")], a) for a, y in SAMPLE_REPORTS if y == 2020)
+    assert top2020 == [best[1]]
+    with pytest.raises(ValueError, match="more than one row"):
+        A.year_on_year(pd.concat([received, received]), "received")
+
+
+def test_group_totals_and_levels(samples):
+    received = A.applications_received(samples.values, samples.reports)
+    by_level = A.group_totals(received, "received", by="level")
+    hand = sum(FIG[(a, 2020, "requests", "new_received", "total")] for a, y in SAMPLE_REPORTS
+               if y == 2020 and A.level_of(discl.meta.region_of(a)) == "县级")
+    assert _one(by_level, level="县级", year=2020)["received"] == hand
+    # strict by default: one unknown member makes the total unknown
+    f = received.assign(received=received["received"].where(received["agency"] != "平潭综合实验区"))
+    g = _one(A.group_totals(f, "received", by="level"), level="县级", year=2020)
+    assert pd.isna(g["received"]) and g["n_missing"] == 1
+    assert not pd.isna(_one(A.group_totals(f, "received", by="level", skipna=True), level="县级", year=2020)
+                       ["received"])
+
+
+def test_labels_zh(samples):
+    zh = A.outcome_shares(samples.values, samples.reports, labels="zh")
+    assert {"机关", "年度", "办理结果", "占比", "推算"} <= set(zh.columns)
+    assert "（三）不予公开" in set(zh["办理结果"])
+    short = A.applications_received(samples.values, samples.reports, by_applicant=True, labels="zh_short")
+    assert {"自然人", "总计"} <= set(short["申请人"])
+    wide = A.pivot(A.outcome_shares(samples.values, samples.reports), "share", columns="outcome",
+                   labels="zh_short")
+    assert list(wide.columns) == ["予以公开", "部分公开", "不予公开", "无法提供", "不予处理", "其他处理"]
+    with pytest.raises(ValueError):
+        A.backlog(samples.values, samples.reports, labels="fr")
+
+
+# --------------------------------------------------------------------------- real corpus
+
+def _expected_new_received(name: str) -> float:
+    figs = load_expect(CORPUS / name)["figures"]
+    return next(v for t, r, c, v in figs if (t, r, c) == ("requests", "new_received", "total"))
+
+
+def test_pingtan_series_real(real):
+    got = A.applications_received(real.values, real.reports)
+    series = got[got["agency_key"] == "平潭综合实验区"].set_index("year")["received"]
+    expected = {2019: _expected_new_received("fj-pingtan-2019-html"),
+                2021: _expected_new_received("fj-pingtan-2021-html"),
+                2022: _expected_new_received("fj-pingtan-2022")}
+    assert expected == {2019: 23, 2021: 70, 2022: 74}
+    assert series.to_dict() == expected
+    # 2021 is there twice (text and HTML): one kept by default, both without dedupe
+    assert (A.applications_received(real.values, real.reports, dedupe=False)
+            .query("agency_key == '平潭综合实验区' and year == 2021").shape[0]) == 2
+    yoy = A.year_on_year(got, "received").set_index(["agency_key", "year"])
+    assert pd.isna(yoy.loc[("平潭综合实验区", 2021), "change"])  # 2019 → 2021 is not year-on-year
+    assert yoy.loc[("平潭综合实验区", 2022), "change"] == 4
+
+
+def test_review_and_backlog_real(real):
+    rl = A.review_litigation(real.values, real.reports, dedupe=False)
+    bl = A.backlog(real.values, real.reports, dedupe=False)
+    paths = real.reports.set_index("report_id")["path"]
+    checked = 0
+    for d in corpus_dirs():
+        figs = {(t, r, c): v for t, r, c, v in load_expect(d)["figures"]}
+        rid = next(i for i, p in paths.items() if Path(p).parent == d)
+        need = [("review_litigation", "admin_review", o) for o in ("corrected", "pending", "total")]
+        if all(k in figs for k in need):
+            c, p, t = (figs[k] for k in need)
+            rate = c / (t - p) if t - p else None
+            assert _same(_one(rl, report_id=rid, proceeding="admin_review")["correction_rate"], rate), d.name
+            checked += 1
+        for row in ("carried_over", "carried_forward"):
+            if ("requests", row, "total") in figs:
+                assert _same(_one(bl, report_id=rid)[row], figs[("requests", row, "total")]), (d.name, row)
+    assert checked >= 3
+
+
+def test_missing_stays_missing_real(real):
+    """上海 2019 prints blank 总计 cells in 办理结果: counts and shares stay NaN, never 0."""
+    got = A.outcome_shares(real.values, real.reports)
+    sh = got[(got["agency_key"] == "上海市人民政府办公厅") & (got["year"] == 2019)]
+    assert len(sh) == 6 and sh["count"].isna().all() and sh["share"].isna().all()
+    assert (sh["total_processed"] == 805).all()
+
+
+# --------------------------------------------------------------------------- purity
+
+def test_helpers_do_not_mutate_inputs(samples):
+    values, reports = samples.values, samples.reports
+    v0, r0 = copy.deepcopy(values), copy.deepcopy(reports)
+    calls = [
+        lambda: A.select_reports(reports, values),
+        lambda: A.applications_received(values, reports, by_applicant=True, labels="zh"),
+        lambda: A.outcome_shares(values, reports),
+        lambda: A.outcome_shares(values, reports, detail=True, applicant="natural_person"),
+        lambda: A.backlog(values, reports),
+        lambda: A.procurement(values, reports),
+        lambda: A.proactive(values, reports),
+        lambda: A.review_litigation(values, reports, labels="zh_short"),
+    ]
+    results = [c() for c in calls]
+    pd.testing.assert_frame_equal(values, v0)
+    pd.testing.assert_frame_equal(reports, r0)
+    received = results[1].rename(columns={"本年新收申请": "received"})
+    frame = A.applications_received(values, reports)
+    f0 = frame.copy(deep=True)
+    A.year_on_year(frame, "received"), A.rank(frame, "received"), A.group_totals(frame, "received")
+    A.to_zh(frame), A.pivot(frame, "received", columns="template")
+    pd.testing.assert_frame_equal(frame, f0)
+    shares = A.outcome_shares(values, reports)
+    s0 = shares.copy(deep=True)
+    rc0 = dict(matplotlib.rcParams)
+    P.outcome_shares_bar(shares), P.trend(frame, "received"), P.small_multiples(frame, "received")
+    P.procurement_bars(A.procurement(values, reports))
+    pd.testing.assert_frame_equal(shares, s0)
+    assert dict(matplotlib.rcParams) == rc0, "a plot function changed the global rcParams"
+    assert len(received)
+
+
+# --------------------------------------------------------------------------- Chinese in charts
+
+def _all_labels(samples) -> list[str]:
+    s = discl.templates.spec()
+    labels = [e["zh"] for sect in ("rows", "columns", "groups") for e in s["requests"][sect]]
+    labels += [e.get("zh_gb2019", "") for e in s["proactive"]["items"] + s["proactive"]["measures"]]
+    labels += [e["zh"] for e in s["proactive"]["items"] + s["proactive"]["measures"]]
+    labels += [e["zh"] for e in s["review_litigation"]["proceedings"] + s["review_litigation"]["outcomes"]]
+    labels += list(A.COLUMN_ZH.values()) + ["行政诉讼", "无数据", "缺失", "金额缺失", "项目数缺失", "个项目",
+                                             "办理结果构成", "政府集中采购", "（按机关）", "占比（占办理总计）"]
+    labels += [A.short_label(x) for x in labels]
+    labels += list(samples.reports["agency"].dropna()) + list(samples.reports["region"].dropna())
+    return [x for x in labels if x]
+
+
+def test_font_is_bundled_not_system():
+    path = P.cjk_font_path()
+    assert "mplfonts" in path.parts and path.is_file()
+
+
+def test_font_cmap_covers_all_labels(samples):
+    from fontTools.ttLib import TTFont
+
+    cmap = TTFont(str(P.cjk_font_path()), lazy=True).getBestCmap()
+    missing = sorted({ch for label in _all_labels(samples) for ch in label
+                      if not ch.isspace() and ord(ch) not in cmap})
+    assert not missing, f"characters missing from {P.cjk_font_path().name}: {''.join(missing)}"
+
+
+def _glyph_warnings(fig) -> list[str]:
+    import io
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(io.BytesIO(), format="png")
+    return [str(w.message) for w in caught if "missing from font" in str(w.message) or "Glyph" in str(w.message)]
+
+
+def test_charts_render_all_labels_without_missing_glyphs(samples):
+    from matplotlib.figure import Figure
+
+    labels = _all_labels(samples)
+    fig = Figure(figsize=(8, 0.2 * len(labels)))
+    ax = fig.add_subplot()
+    for i, label in enumerate(labels):
+        ax.text(0, i, label)
+    ax.set_ylim(0, len(labels))
+    assert _glyph_warnings(P.apply_cjk_font(fig)) == []
+    v, r = samples.values, samples.reports
+    figs = [P.trend(A.applications_received(v, r), "received"),
+            P.outcome_shares_bar(A.outcome_shares(v, r)),
+            P.small_multiples(A.applications_received(v, r), "received"),
+            P.procurement_bars(A.procurement(v, r))]
+    for f in figs:
+        assert _glyph_warnings(f) == []
+    # the check can fail: DejaVu Sans alone has no CJK glyphs
+    bare = Figure()
+    bare.text(0.5, 0.5, "予以公开", fontfamily="DejaVu Sans")
+    assert _glyph_warnings(bare)
+
+
+def test_plots_accept_an_axes(samples):
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    ax = fig.add_subplot()
+    out = P.trend(A.applications_received(samples.values, samples.reports), "received", ax=ax)
+    assert out is fig and ax.get_title()
+
+
+# --------------------------------------------------------------------------- notebooks & report
+
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_notebook_pairs_in_sync(name):
+    import jupytext
+    import nbformat
+
+    py = jupytext.read(NOTEBOOKS / f"{name}.py")
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    assert [c.source for c in py.cells] == [c.source for c in nb.cells], \
+        f"run `jupytext --sync notebooks/{name}.py` to regenerate the .ipynb"
+
+
+@pytest.mark.parametrize("name,data", [("quickstart", None), ("compare", "raw"), ("research_report", "ingest")])
+def test_notebooks_execute(name, data, sample_raw, sample_ingest, monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+
+    # the kernel inherits the environment: DISCL_DATA picks the input; unset, the samples are used
+    if data is None:
+        monkeypatch.delenv("DISCL_DATA", raising=False)
+    else:
+        monkeypatch.setenv("DISCL_DATA", str(sample_raw if data == "raw" else sample_ingest))
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+
+
+def test_render_research_report(sample_ingest, tmp_path):
+    from discl.report import render_research_report
+
+    out = render_research_report(str(sample_ingest), str(tmp_path / "sub" / "report.html"))
+    assert out == str(tmp_path / "sub" / "report.html")
+    html = Path(out).read_text(encoding="utf-8")
+    assert '<img src="data:image/png;base64' in html
+    assert 'src="http' not in html and "<script src=" not in html
+    assert "import pandas" not in html  # no code cells
+    assert "政府集中采购" in html and "平潭综合实验区" in html
+    assert [p.name for p in (tmp_path / "sub").iterdir()] == ["report.html"]  # no temporary file left
+
+
+def test_render_research_report_errors(tmp_path, monkeypatch, sample_ingest):
+    from discl import report
+
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        report.render_research_report(str(tmp_path / "nope"), str(tmp_path / "r.html"))
+    monkeypatch.setattr(report, "NOTEBOOK_DIR", tmp_path / "no-notebooks")
+    with pytest.raises(FileNotFoundError, match="repository checkout"):
+        report.render_research_report(str(sample_ingest), str(tmp_path / "r.html"))
+    assert not (tmp_path / "r.html").exists()
+    with pytest.raises(ValueError, match="network"):
+        report.assert_self_contained('<link href="https://cdn.example/x.css">')
