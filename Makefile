@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install samples lab clean
+.PHONY: demo test install samples lab notebooks clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -23,9 +23,13 @@ samples: $(STAMP)
 
 demo: samples
 	$(BIN)/discl ingest data/raw --out data/processed
+	$(BIN)/discl report data/processed --out data/processed/report.html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+notebooks: $(STAMP)  # regenerate the .ipynb from their paired plain-text sources
+	$(BIN)/jupytext --sync notebooks/*.py
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[lab]'

@@ -152,6 +152,27 @@ def show(
 
 
 @app.command()
+def report(
+    folder: Path = typer.Argument(..., help="an ingest output folder (or a folder of report files)"),
+    out: Path = typer.Option(Path("report.html"), "--out", "-o", help="the HTML file to write"),
+) -> None:
+    """Run the research notebook on FOLDER and write one self-contained HTML report."""
+    try:
+        from .report import render_research_report
+    except ImportError as e:
+        err.print(f"[red]discl report needs the report extra:[/red] pip install 'discl[report]' ({e})")
+        raise typer.Exit(2)
+    if not folder.exists():
+        _usage(f"{folder}: no such folder")
+    try:
+        path = render_research_report(str(folder), str(out))
+    except FileNotFoundError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(1)
+    console.print(f"report written to {path}")
+
+
+@app.command()
 def samples(out: Path = typer.Argument(Path("data/raw"), help="folder to write the sample reports into")) -> None:
     """Write discl's own rendered sample reports (several agencies, years and formats)."""
     from .render import write_samples

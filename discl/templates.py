@@ -141,10 +141,12 @@ def detect_template(text: str) -> tuple[str | None, dict[str, int]]:
     return ("gb2021" if counts["gb2021"] > counts["gb2019"] else "gb2019"), counts
 
 
+@lru_cache(maxsize=1)
 def units() -> dict[str, float]:
     return dict(spec()["units"])
 
 
+@lru_cache(maxsize=1)
 def null_tokens() -> dict[str, str]:
     """Normalised token → flag."""
     out: dict[str, str] = {}
