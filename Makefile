@@ -23,6 +23,7 @@ samples: $(STAMP)
 
 demo: samples
 	$(BIN)/discl ingest data/raw --out data/processed
+	$(BIN)/discl export data/processed --xlsx data/processed/comparison.xlsx
 	$(BIN)/discl report data/processed --out data/processed/report.html
 
 test: $(STAMP)

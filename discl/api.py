@@ -160,6 +160,13 @@ class Corpus:
             paths.append(path)
         return paths
 
+    def to_excel(self, path: str | os.PathLike) -> str:
+        """The comparison workbook (overview, one wide sheet per table, shares, procurement, issues,
+        the long values), failing cells highlighted; document text can never become a formula."""
+        from .export import corpus_to_excel
+
+        return corpus_to_excel(self._t.reports, self._t.values, self._t.issues, path)
+
     @classmethod
     def from_parquet(cls, out_dir: str) -> "Corpus":
         """Load a folder written by ``discl ingest`` / :meth:`to_parquet`."""

@@ -152,6 +152,27 @@ def show(
 
 
 @app.command()
+def export(
+    folder: Path = typer.Argument(..., help="an ingest output folder (with values.parquet)"),
+    xlsx: Optional[Path] = typer.Option(None, "--xlsx", help="write the comparison workbook here"),
+    csv: Optional[Path] = typer.Option(None, "--csv", help="write the long values table as CSV here"),
+) -> None:
+    """Write the comparison workbook (and/or a CSV of the values) from an ingest output."""
+    from .api import Corpus
+    from .export import values_to_csv
+
+    if not (folder / "values.parquet").exists():
+        _usage(f"{folder}: no values.parquet here (run `discl ingest ... --out {folder}` first)")
+    if xlsx is None and csv is None:
+        _usage("say what to write: --xlsx FILE and/or --csv FILE")
+    corpus = Corpus.from_parquet(str(folder))
+    if xlsx is not None:
+        console.print(f"workbook written to {corpus.to_excel(xlsx)}")
+    if csv is not None:
+        console.print(f"values written to {values_to_csv(corpus.values, csv)}")
+
+
+@app.command()
 def report(
     folder: Path = typer.Argument(..., help="an ingest output folder (or a folder of report files)"),
     out: Path = typer.Option(Path("report.html"), "--out", "-o", help="the HTML file to write"),

@@ -1,0 +1,405 @@
+"""Tests of the comparison workbook and the spreadsheet-safe CSV (discl.export)."""
+from __future__ import annotations
+
+import csv
+import math
+import random
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+import discl
+from discl.export import (FILLS, FONT_NAME, SHEETS, corpus_to_excel, is_formula_like, safe_csv,
+                          values_to_csv)
+from discl.render import random_spec, render_text, write_samples
+
+HOSTILE_AGENCY = '=HYPERLINK("http://example.invalid","x")'
+HOSTILE_RAW = "@SUM(1,1)"
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+TABLE_SHEETS = ("proactive", "requests", "review_litigation")
+ERROR_FILL, WARNING_FILL, FLAG_FILL = (FILLS[k].fgColor.rgb[-6:] for k in ("error", "warning", "flag"))
+
+
+# ------------------------------------------------------------------------------------------------
+# Fixtures and helpers
+# ------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> discl.Corpus:
+    """discl's own ten sample reports (both templates, procurement, money in 元 and 万元)."""
+    d = tmp_path_factory.mktemp("samples")
+    write_samples(d)
+    return discl.load(d)
+
+
+@pytest.fixture(scope="module")
+def workbook_path(corpus: discl.Corpus, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("xlsx") / "comparison.xlsx"
+    corpus_to_excel(corpus.reports, corpus.values, corpus.issues, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def wb(workbook_path: Path) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(workbook_path)
+
+
+def header_index(ws) -> dict[str, int]:
+    """Id header (row 2) → column number."""
+    return {c.value: c.column for c in ws[2] if c.value is not None}
+
+
+def row_index(ws) -> dict[str, int]:
+    """report_id → row number of a per-report sheet."""
+    col = header_index(ws)["report_id"]
+    return {ws.cell(r, col).value: r for r in range(3, ws.max_row + 1)}
+
+
+def all_cells(wb: openpyxl.Workbook):
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            yield from row
+
+
+def fill_of(cell) -> str | None:
+    """The solid fill colour of a cell as RRGGBB, None when unfilled."""
+    if cell.fill is None or cell.fill.fill_type != "solid":
+        return None
+    return cell.fill.fgColor.rgb[-6:]
+
+
+def write_report(folder: Path, name: str, text: str) -> Path:
+    p = folder / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def hostile_frames(corpus: discl.Corpus) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The sample corpus with document text that a spreadsheet would evaluate."""
+    reports, values, issues = corpus.reports, corpus.values, corpus.issues
+    reports.loc[0, "agency"] = HOSTILE_AGENCY
+    reports.loc[1, "title"] = "+1+1"
+    reports.loc[2, "error"] = "-2+3"
+    reports.loc[3, "region"] = "\t=1"
+    first = values.index[values["value"].notna()][0]
+    values.loc[first, "raw"] = HOSTILE_RAW
+    values.loc[values.index[1], "flags"] = "\r=cmd"
+    values.loc[values.index[2], "raw"] = "12\r=cmd|' /C calc'!A0"  # a lone CR must not start a CSV row
+    issues.loc[issues.index[0], "message"] = "=1+1"
+    issues.loc[issues.index[1], "message_en"] = "#N/A"
+    return reports, values, issues
+
+
+# ------------------------------------------------------------------------------------------------
+# The numbers
+# ------------------------------------------------------------------------------------------------
+def test_sheets_in_order(wb: openpyxl.Workbook) -> None:
+    assert wb.sheetnames == [SHEETS[k] for k in ("overview", "proactive", "requests", "review_litigation",
+                                                 "shares", "procurement", "issues", "values", "legend")]
+
+
+def test_wide_sheets_hold_every_value_at_its_place(corpus: discl.Corpus, wb: openpyxl.Workbook) -> None:
+    values = corpus.values.drop_duplicates(["report_id", "table", "row", "col"])
+    checked = 0
+    for table in TABLE_SHEETS:
+        ws = wb[SHEETS[table]]
+        cols, rows = header_index(ws), row_index(ws)
+        for rec in values[values["table"] == table].itertuples():
+            cell = ws.cell(rows[rec.report_id], cols[f"{rec.row}/{rec.col}"])
+            if math.isnan(rec.value):
+                assert cell.value is None, (table, rec.row, rec.col)  # missing stays empty, never 0
+            else:
+                assert cell.value == pytest.approx(rec.value), (table, rec.row, rec.col)
+                checked += 1
+    assert checked == int(values["value"].notna().sum())
+
+
+def test_wide_sheet_headers_are_chinese_then_ids(wb: openpyxl.Workbook) -> None:
+    ws = wb[SHEETS["requests"]]
+    col = header_index(ws)["granted/natural_person"]
+    assert ws.cell(1, col).value == "（一）予以公开\n自然人"
+    assert ws.cell(2, col).value == "granted/natural_person"
+    assert ws.cell(1, header_index(ws)["agency"]).value == "机构"
+
+
+def test_long_sheet_is_the_values_table(corpus: discl.Corpus, wb: openpyxl.Workbook) -> None:
+    ws = wb[SHEETS["values"]]
+    cols = header_index(ws)
+    values = corpus.values
+    assert ws.max_row - 2 == len(values)
+    for i, rec in enumerate(values.itertuples(), start=3):
+        got = {k: ws.cell(i, cols[k]).value for k in ("report_id", "table", "row", "col", "value")}
+        assert (got["report_id"], got["table"], got["row"], got["col"]) == (rec.report_id, rec.table, rec.row,
+                                                                             rec.col)
+        if math.isnan(rec.value):
+            assert got["value"] is None
+        else:
+            assert got["value"] == pytest.approx(rec.value)
+
+
+def test_overview_one_row_per_report_with_counts(corpus: discl.Corpus, wb: openpyxl.Workbook) -> None:
+    ws = wb[SHEETS["overview"]]
+    cols, rows = header_index(ws), row_index(ws)
+    assert len(rows) == len(corpus)
+    issues = corpus.issues
+    for rid, r in rows.items():
+        mine = issues[issues["report_id"] == rid]
+        assert ws.cell(r, cols["n_errors"]).value == int((mine["severity"] == "error").sum())
+        assert ws.cell(r, cols["n_warnings"]).value == int((mine["severity"] == "warning").sum())
+        meta = corpus.reports.set_index("report_id").loc[rid]
+        assert ws.cell(r, cols["agency"]).value == meta["agency"]
+        assert ws.cell(r, cols["year"]).value == meta["year"]
+        assert ws.cell(r, cols["status"]).value == meta["status"]
+
+
+def test_outcome_shares(corpus: discl.Corpus, wb: openpyxl.Workbook) -> None:
+    ws = wb[SHEETS["shares"]]
+    cols, rows = header_index(ws), row_index(ws)
+    v = corpus.values
+    total = v[(v["table"] == "requests") & (v["col"] == "total")].set_index(["report_id", "row"])["value"]
+    checked = 0
+    for rid, r in rows.items():
+        den = total.get((rid, "total_processed"))
+        for key, c in cols.items():
+            if "/" not in key or key == "total_processed/total":
+                continue
+            num = total.get((rid, key.split("/")[0]))
+            cell = ws.cell(r, c)
+            if den is None or num is None or pd.isna(den) or pd.isna(num) or den == 0:
+                assert cell.value is None
+            else:
+                assert cell.value == pytest.approx(num / den)
+                assert cell.number_format == "0.0%"
+                checked += 1
+    assert checked > 0
+
+
+def test_procurement_in_wan_yuan(corpus: discl.Corpus, wb: openpyxl.Workbook) -> None:
+    ws = wb[SHEETS["procurement"]]
+    cols, rows = header_index(ws), row_index(ws)
+    v = corpus.values
+    proc = v[v["row"] == "central_procurement"]
+    assert len(proc) and set(rows) == set(proc["report_id"]) | set(
+        corpus.reports.loc[corpus.reports["template"] == "gb2019", "report_id"])
+    for rec in proc.itertuples():
+        cell = ws.cell(rows[rec.report_id], cols[rec.col])
+        assert cell.value == pytest.approx(rec.value)
+        assert cell.number_format == ("0.00" if rec.col == "procurement_amount" else "0")
+
+
+# ------------------------------------------------------------------------------------------------
+# Layout
+# ------------------------------------------------------------------------------------------------
+def test_frozen_headers_filters_formats_font(wb: openpyxl.Workbook) -> None:
+    for ws in wb.worksheets:
+        assert ws.freeze_panes is not None and ws.freeze_panes.endswith("3"), ws.title
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A2:"), ws.title
+    ws = wb[SHEETS["proactive"]]
+    cols = header_index(ws)
+    assert ws.freeze_panes == "C3"
+    money = [c for k, c in cols.items() if k.endswith("/procurement_amount") or k.endswith("/fee_amount")]
+    counts = [c for k, c in cols.items() if k.endswith("/decisions")]
+    for r in range(3, ws.max_row + 1):
+        for c in money:
+            if ws.cell(r, c).value is not None:
+                assert ws.cell(r, c).number_format == "0.00"
+        for c in counts:
+            if ws.cell(r, c).value is not None:
+                assert ws.cell(r, c).number_format == "0"
+    assert all(c.font.name == FONT_NAME for c in all_cells(wb) if c.value is not None)
+    assert ws.column_dimensions["A"].width >= 10
+
+
+# ------------------------------------------------------------------------------------------------
+# Highlights
+# ------------------------------------------------------------------------------------------------
+def test_printed_error_is_filled_and_commented(tmp_path: Path) -> None:
+    spec = random_spec(random.Random(7), template="gb2021")
+    key = ("requests", "total_processed", "total")
+    spec.cells[key] = str(int(spec.cells[key]) + 3)  # the printed 总计 no longer adds up
+    write_report(tmp_path, "r.txt", render_text(spec))
+    c = discl.load(tmp_path)
+    errors = c.issues[(c.issues["severity"] == "error") & (c.issues["row"] == "total_processed")
+                      & (c.issues["col"] == "total")]
+    assert len(errors), "the altered 总计 must fail a check"
+    out = corpus_to_excel(c.reports, c.values, c.issues, tmp_path / "c.xlsx")
+    wb = openpyxl.load_workbook(out)
+    ws = wb[SHEETS["requests"]]
+    cols, rows = header_index(ws), row_index(ws)
+    rid = c.reports["report_id"].iloc[0]
+    cell = ws.cell(rows[rid], cols["total_processed/total"])
+    assert fill_of(cell) == ERROR_FILL
+    assert cell.comment is not None
+    for rec in errors.itertuples():
+        assert rec.rule in cell.comment.text and rec.message in cell.comment.text
+    # T3-R1 names the 总计 column: its flow rows are marked, an outcome row it does not compare is not
+    assert "T3-R1" in ws.cell(rows[rid], cols["new_received/total"]).comment.text
+    clean = ws.cell(rows[rid], cols["granted/natural_person"])
+    assert fill_of(clean) is None and clean.comment is None
+    # the share computed from the bad total is marked too
+    ws = wb[SHEETS["shares"]]
+    share = ws.cell(row_index(ws)[rid], header_index(ws)["granted/total"])
+    assert fill_of(share) == ERROR_FILL and "T3-R2" in share.comment.text
+
+
+def test_flags_and_row_scope_findings(corpus: discl.Corpus, tmp_path: Path) -> None:
+    reports, values, issues = corpus.reports, corpus.values, corpus.issues
+    rid = reports["report_id"].iloc[0]
+    mine = (values["report_id"] == rid) & (values["table"] == "requests")
+    target = values.index[mine & (values["row"] == "granted") & (values["col"] == "natural_person")][0]
+    values.loc[target, ["value", "raw", "flags"]] = [math.nan, "270020130", "ambiguous"]
+    extra = pd.DataFrame([{"report_id": rid, "rule": "read.ambiguous", "severity": "warning",
+                           "table": "requests", "row": "unable.not_held", "col": "", "message": "整行无法唯一拆分",
+                           "message_en": "row unreadable"}]).reindex(columns=issues.columns)
+    extra = extra.astype(issues.dtypes.to_dict())
+    issues = pd.concat([issues, extra], ignore_index=True)
+    wb = openpyxl.load_workbook(corpus_to_excel(reports, values, issues, tmp_path / "f.xlsx"))
+    ws = wb[SHEETS["requests"]]
+    cols, r = header_index(ws), row_index(ws)[rid]
+    flagged = ws.cell(r, cols["granted/natural_person"])
+    assert flagged.value is None  # an unreadable cell stays empty
+    assert fill_of(flagged) == FLAG_FILL and "270020130" in flagged.comment.text
+    for col in ("natural_person", "total"):  # an empty col names the whole row
+        cell = ws.cell(r, cols[f"unable.not_held/{col}"])
+        assert fill_of(cell) == WARNING_FILL and "read.ambiguous" in cell.comment.text
+    long = wb[SHEETS["values"]]
+    assert fill_of(long.cell(3 + values.index.get_loc(target), header_index(long)["value"])) == FLAG_FILL
+
+
+# ------------------------------------------------------------------------------------------------
+# Untrusted text
+# ------------------------------------------------------------------------------------------------
+def test_no_formula_cells(corpus: discl.Corpus, tmp_path: Path) -> None:
+    out = corpus_to_excel(*hostile_frames(corpus), tmp_path / "hostile.xlsx")
+    with zipfile.ZipFile(out) as z:  # the file itself: no <f> element in any sheet
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                assert b"<f>" not in z.read(name) and b"<f " not in z.read(name), name
+    wb = openpyxl.load_workbook(out)
+    seen: set[str] = set()
+    for cell in all_cells(wb):
+        assert cell.data_type != "f", (cell.parent.title, cell.coordinate, cell.value)
+        if isinstance(cell.value, str):
+            assert cell.data_type == "s"
+            if is_formula_like(cell.value):
+                assert cell.quotePrefix, (cell.parent.title, cell.coordinate)
+            seen.add(cell.value)
+    # written unchanged (no visible prefix), but as text
+    assert {HOSTILE_AGENCY, HOSTILE_RAW, "+1+1", "-2+3", "\t=1", "=1+1", "#N/A"} <= seen
+    ws = wb[SHEETS["requests"]]
+    assert HOSTILE_AGENCY in {c.value for c in ws["A"]}
+
+
+def test_csv_neutralises_formula_text(corpus: discl.Corpus, tmp_path: Path) -> None:
+    reports, values, _ = hostile_frames(corpus)
+    paths = [values_to_csv(values, tmp_path / "values.csv"), safe_csv(reports, tmp_path / "reports.csv")]
+    fields: list[str] = []
+    for p in paths:
+        assert Path(p).read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads UTF-8 Chinese
+        with open(p, encoding="utf-8-sig", newline="") as f:
+            fields += [x for row in csv.reader(f) for x in row]
+    assert "'" + HOSTILE_AGENCY in fields and "'" + HOSTILE_RAW in fields and "'\t=1" in fields
+    assert "'\r=cmd" in fields and "12\r=cmd|' /C calc'!A0" in fields  # CR kept inside one quoted field
+    # numbers such as -2.0 are data; every text field that could start a formula carries the quote
+    assert not [x for x in fields if x.startswith(DANGEROUS) and not _is_number(x)]
+    with open(paths[0], encoding="utf-8-sig", newline="") as f:
+        assert sum(1 for _ in csv.reader(f)) == len(values) + 1
+    back = pd.read_csv(paths[0], encoding="utf-8-sig")
+    assert back["value"].isna().sum() == values["value"].isna().sum()  # missing stays empty, not 0
+    assert (back["value"].dropna().to_numpy() == values["value"].dropna().to_numpy()).all()
+
+
+def test_inputs_not_mutated(corpus: discl.Corpus, tmp_path: Path) -> None:
+    frames = hostile_frames(corpus)
+    before = [f.copy(deep=True) for f in frames]
+    corpus_to_excel(*frames, tmp_path / "x.xlsx")
+    values_to_csv(frames[1], tmp_path / "v.csv")
+    safe_csv(frames[0], tmp_path / "r.csv")
+    for a, b in zip(frames, before):
+        pd.testing.assert_frame_equal(a, b)
+
+
+# ------------------------------------------------------------------------------------------------
+# Files
+# ------------------------------------------------------------------------------------------------
+def test_atomic_write_keeps_old_file_on_failure(corpus: discl.Corpus, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "c.xlsx"
+    corpus_to_excel(corpus.reports, corpus.values, corpus.issues, out)
+    old = out.read_bytes()
+
+    def broken_save(self, filename: str) -> None:
+        Path(filename).write_bytes(b"half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    with pytest.raises(OSError, match="disk full"):
+        corpus_to_excel(corpus.reports, corpus.values, corpus.issues, out)
+    assert out.read_bytes() == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.xlsx"]  # no temporary file left
+
+
+def test_empty_corpus(tmp_path: Path) -> None:
+    from discl.pipeline import frames
+
+    out = corpus_to_excel(*frames([]), tmp_path / "empty.xlsx")
+    wb = openpyxl.load_workbook(out)
+    assert wb[SHEETS["requests"]].max_row == 2
+
+
+def test_libreoffice_converts_to_pdf(workbook_path: Path, tmp_path: Path) -> None:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    probe = tmp_path / "probe.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = 1
+    wb.save(probe)
+    if to_pdf(soffice, probe, tmp_path).returncode != 0 or not (tmp_path / "probe.pdf").exists():
+        # soffice without Calc (e.g. only libreoffice-writer-nogui) cannot load any workbook
+        pytest.skip("LibreOffice Calc is not installed (apt-get install libreoffice-calc-nogui)")
+    proc = to_pdf(soffice, workbook_path, tmp_path)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert "error" not in out.lower(), out
+    pdf = tmp_path / (workbook_path.stem + ".pdf")
+    assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 1000
+
+
+def to_pdf(soffice: str, xlsx: Path, out_dir: Path) -> subprocess.CompletedProcess:
+    """Headless conversion with a throw-away profile (no clash with a running LibreOffice)."""
+    profile = (out_dir / "profile").as_uri()
+    return subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+                           "--outdir", str(out_dir), str(xlsx)], capture_output=True, text=True, timeout=300)
+
+
+def test_cli_export_writes_workbook_and_csv(tmp_path):
+    """`discl export` on an ingest output: the workbook's long sheet has as many rows as values.parquet."""
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from discl.cli import app
+    from discl.render import write_samples
+
+    write_samples(tmp_path / "raw")
+    runner = CliRunner()
+    assert runner.invoke(app, ["ingest", str(tmp_path / "raw"), "--out", str(tmp_path / "p")]).exit_code == 0
+    res = runner.invoke(app, ["export", str(tmp_path / "p"), "--xlsx", str(tmp_path / "c.xlsx"),
+                              "--csv", str(tmp_path / "v.csv")])
+    assert res.exit_code == 0, res.output
+    n_values = len(pd.read_parquet(tmp_path / "p" / "values.parquet"))
+    wb = openpyxl.load_workbook(tmp_path / "c.xlsx", read_only=True)
+    assert wb["数据明细"].max_row - 1 >= n_values
+    assert runner.invoke(app, ["export", str(tmp_path / "p")]).exit_code == 2
