@@ -200,7 +200,8 @@ class _Cache:
         p = self._path(sha)
         tmp = f"{p}.{os.getpid()}.tmp"
         with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=3) as f:
-            json.dump(d, f, ensure_ascii=False, default=_json_default)
+            # ASCII escapes keep file names that are not UTF-8 (surrogate escapes) intact through JSON
+            json.dump(d, f, ensure_ascii=True, default=_json_default)
         os.replace(tmp, p)
 
     def prune(self, keep: set[str]) -> None:

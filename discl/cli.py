@@ -47,8 +47,11 @@ def ingest(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from rich.markup import escape
+
     from .api import iter_files
     from .batch import BatchSettings, ingest as run_batch
+    from .pipeline import printable_path
 
     for p in paths:
         if not p.exists():
@@ -76,8 +79,9 @@ def ingest(
                 f"{rep.get('n_values')} values") if rep["status"] != "failed" else (rep.get("error") or "")
         extra = f" — {rep['error']}" if rep["status"] == "partial" and rep.get("error") else ""
         cached = " (unchanged)" if reused else ""
-        progress.console.print(f"[{count:>{width}}/{n_files}] [{style}]{rep['status']:<7}[/{style}] "
-                               f"{rep['path']}: {what}{extra}{cached}")
+        # file names and messages come from documents: never read them as rich markup
+        line = escape(f"{printable_path(rep['path'])}: {printable_path(what)}{extra}{cached}")
+        progress.console.print(f"[{count:>{width}}/{n_files}] [{style}]{rep['status']:<7}[/{style}] {line}")
         progress.advance(task)
 
     with progress:

@@ -13,7 +13,7 @@ from .errors import DocumentError
 from .meta import document_to_meta
 from .recognize import Recognition, document_to_recognition
 from .settings import DEFAULT_SETTINGS, ReadSettings
-from .sources import file_to_document
+from .sources import check_file, file_to_document
 from .sources.document import Document
 from .templates import detect_template
 
@@ -44,6 +44,11 @@ def file_to_result(path: str, settings: ReadSettings = DEFAULT_SETTINGS) -> File
     """Read one file end to end; expected failures become a ``failed`` report row, never an exception."""
     t0 = time.perf_counter()
     path = os.fspath(path)
+    try:
+        # before hashing: a FIFO, /dev/zero or a 20 GB file would make the hash block or run for minutes
+        check_file(path, settings)
+    except DocumentError as e:
+        return _failed(path, "", e, t0)
     try:
         digest = sha256_file(path)
     except OSError as e:
@@ -102,7 +107,8 @@ def document_to_result(doc: Document, report_id: str, digest: str, t0: float | N
 def _failed(path: str, digest: str, err: DocumentError, t0: float) -> FileResult:
     ext = os.path.splitext(path)[1].lstrip(".").lower() or None
     report = {c: None for c in REPORT_COLUMNS}
-    report.update({"report_id": digest[:16] if digest else hashlib.sha256(path.encode()).hexdigest()[:16],
+    # os.fsencode: a name with bytes that are not UTF-8 arrives with surrogate escapes, which .encode() rejects
+    report.update({"report_id": digest[:16] if digest else hashlib.sha256(os.fsencode(path)).hexdigest()[:16],
                    "path": path, "sha256": digest or None, "format": ext, "status": "failed",
                    "error_code": err.code, "error": f"{path}: {err.message}", "n_values": 0,
                    "seconds": round(time.perf_counter() - t0, 4)})
@@ -124,10 +130,18 @@ def _issue(report_id, rule, severity, table, row, col, message, message_en, expe
 
 def frames(results: list[FileResult]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Stack per-file results into the three tables with stable dtypes."""
-    reports = pd.DataFrame([r.report for r in results], columns=REPORT_COLUMNS)
+    reports = pd.DataFrame([{k: (printable_path(v) if k in ("path", "error") else v) for k, v in r.report.items()}
+                            for r in results], columns=REPORT_COLUMNS)
     values = pd.DataFrame([v for r in results for v in r.values], columns=VALUE_COLUMNS)
     issues = pd.DataFrame([i for r in results for i in r.issues], columns=ISSUE_COLUMNS)
     return _types(reports, values, issues)
+
+
+def printable_path(s):
+    """A file name with bytes that are not UTF-8 (surrogate escapes) as text Parquet and Excel accept."""
+    if not isinstance(s, str):
+        return s
+    return s.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _types(reports, values, issues):

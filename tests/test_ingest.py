@@ -116,3 +116,22 @@ def test_load_api_matches_cli(batch, tmp_path):
     before = c.values
     before.loc[:, "value"] = -1  # handed-out frames are copies
     assert (c.values["value"] != -1).any()
+
+
+def test_non_utf8_file_name_does_not_break_the_outputs(tmp_path):
+    """Regression: a name with bytes that are not UTF-8 reached Parquet as surrogate escapes."""
+    d = tmp_path / "in"
+    d.mkdir()
+    good = random_spec(random.Random(3), template="gb2021", agency="淮安市洪泽区人民政府")
+    name = os.fsdecode(b"\xff\xfe-report.txt")
+    try:
+        (d / name).write_text(render_text(good), encoding="utf-8")
+    except (OSError, UnicodeEncodeError):
+        pytest.skip("this file system refuses non-UTF-8 names")
+    (d / "empty.txt").write_bytes(b"")
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["ingest", str(d), "--out", str(out)])
+    assert res.exit_code == 1, res.output
+    reports = pd.read_parquet(out / "reports.parquet")
+    assert any("\\xff\\xfe-report.txt" in p for p in reports["path"])
+    assert (reports["status"] == "ok").sum() == 1

@@ -6,13 +6,15 @@ extension, so a PDF renamed ``.docx`` or an HTML error page saved as ``.pdf`` is
 from __future__ import annotations
 
 import os
+import stat
 import zipfile
 
 from ..errors import DocumentError
 from ..settings import DEFAULT_SETTINGS, ReadSettings
+from ._decode import utf16_without_bom
 from .document import Cell, Document, Paragraph, Table
 
-__all__ = ["Cell", "Document", "Paragraph", "Table", "file_to_document", "sniff_format"]
+__all__ = ["Cell", "Document", "Paragraph", "Table", "check_file", "file_to_document", "sniff_format"]
 
 READABLE_EXTENSIONS = {".html", ".htm", ".shtml", ".xhtml", ".txt", ".text", ".md", ".markdown",
                        ".pdf", ".docx", ".doc", ".wps"}
@@ -50,22 +52,40 @@ def _is_docx(path: str) -> bool:
     try:
         with zipfile.ZipFile(path) as z:
             return "word/document.xml" in z.namelist()
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
+        # ValueError: a damaged directory entry, e.g. a member name flagged UTF-8 that is not
+        # (UnicodeDecodeError); the DOCX reader then reports the file as corrupt
         return False
 
 
-def file_to_document(path: str, settings: ReadSettings = DEFAULT_SETTINGS) -> Document:
-    """Read any supported file into a :class:`Document`; raise :class:`DocumentError` otherwise."""
-    if not os.path.isfile(path):
-        raise DocumentError("not_found", "file not found", path)
-    size = os.path.getsize(path)
-    if size == 0:
-        raise DocumentError("empty_file", "the file is empty (0 bytes)", path)
+def check_file(path: str, settings: ReadSettings = DEFAULT_SETTINGS) -> int:
+    """Refuse what must not be opened or read at all; return the file's size.
+
+    Only regular files are read: opening a FIFO blocks forever and a device such as ``/dev/zero`` never
+    ends, so both are refused from ``stat`` alone. The size limit is applied here too, before anything
+    (hashing included) reads the file.
+    """
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError) as e:  # ValueError: a NUL byte in the path
+        raise DocumentError("not_found", f"file not found ({getattr(e, 'strerror', None) or e})", path) from e
+    if not stat.S_ISREG(st.st_mode):
+        what = "a directory" if stat.S_ISDIR(st.st_mode) else "a device, pipe or socket"
+        raise DocumentError("not_found", f"not a regular file ({what})", path)
+    size = st.st_size
     if size > settings.max_bytes:
         raise DocumentError(
             "too_large",
             f"the file is {size / 1e6:.1f} MB, above the limit of {settings.max_bytes / 1e6:.0f} MB "
             "(ReadSettings.max_bytes)", path)
+    return size
+
+
+def file_to_document(path: str, settings: ReadSettings = DEFAULT_SETTINGS) -> Document:
+    """Read any supported file into a :class:`Document`; raise :class:`DocumentError` otherwise."""
+    size = check_file(path, settings)
+    if size == 0:
+        raise DocumentError("empty_file", "the file is empty (0 bytes)", path)
     with open(path, "rb") as f:
         head = f.read(8192)
     kind = sniff_format(path, head)
@@ -107,7 +127,7 @@ def _looks_binary(head: bytes) -> bool:
     if not head:
         return False
     if b"\x00" in head[:4096]:
-        # UTF-16 text has NULs too; accept it when a BOM says so
-        return not (head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff"))
+        # UTF-16 text has NULs too; accept it when a BOM or the NULs' pattern says so
+        return not (head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff") or utf16_without_bom(head))
     control = sum(1 for b in head[:4096] if b < 9 or (13 < b < 32))
     return control > len(head[:4096]) * 0.05

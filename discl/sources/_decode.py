@@ -18,6 +18,9 @@ def bytes_to_text(data: bytes, path: str, *, html: bool) -> tuple[str, str]:
                      (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
             return data.decode(enc, errors="replace"), enc
+    utf16 = utf16_without_bom(data)
+    if utf16:
+        return data.decode(utf16, errors="replace"), utf16
     candidates: list[str] = []
     if html:
         m = _META_CHARSET.search(data[:8192])
@@ -36,6 +39,13 @@ def bytes_to_text(data: bytes, path: str, *, html: bool) -> tuple[str, str]:
             continue
         if _is_texty(text):
             return text, enc
+    # One damaged byte sequence (a truncated character, a bad copy) must not lose a whole page: accept a
+    # candidate with replacement characters when they are rare (_is_texty allows 1 %). Before the sniffer,
+    # which would rather pick a single-byte encoding and return mojibake.
+    for enc in dict.fromkeys(candidates):
+        text = data.decode(enc, errors="replace")
+        if _is_texty(text):
+            return text, enc
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:2_000_000]).best()
@@ -52,3 +62,28 @@ def _is_texty(text: str) -> bool:
         return True
     bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\f") or ch == "\ufffd")
     return bad <= len(sample) * 0.01
+
+
+def utf16_without_bom(data: bytes) -> str | None:
+    """``"utf-16-le"``/``"utf-16-be"`` for UTF-16 text that has no byte-order mark, else None.
+
+    Every ASCII character of UTF-16 text (digits, tabs, newlines: plenty in a report) has a NUL byte, always
+    on the same side of its pair; the few CJK characters with a zero byte (一 is U+4E00) put theirs on the
+    other side. Binary data has NULs on both sides alike.
+
+    >>> text = "一、规章\\t12\\t0\\n" * 3
+    >>> utf16_without_bom(text.encode("utf-16-le")), utf16_without_bom(text.encode("utf-16-be"))
+    ('utf-16-le', 'utf-16-be')
+    >>> utf16_without_bom(b"plain ascii"), utf16_without_bom(bytes(100))
+    (None, None)
+    """
+    sample = data[:4096]
+    sample = sample[:len(sample) // 2 * 2]
+    nul_even, nul_odd = sample[0::2].count(0), sample[1::2].count(0)
+    if nul_odd >= 8 and nul_odd > 4 * nul_even:
+        enc = "utf-16-le"
+    elif nul_even >= 8 and nul_even > 4 * nul_odd:
+        enc = "utf-16-be"
+    else:
+        return None
+    return enc if _is_texty(sample.decode(enc, errors="replace")) else None

@@ -7,7 +7,9 @@ from ..settings import DEFAULT_SETTINGS, ReadSettings
 from ._decode import bytes_to_text
 from .document import Cell, Document, Paragraph, Table
 
-_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+# Possessive quantifiers: each piece matches a character class disjoint from the next one's, so they do not
+# change what matches, but they stop the backtracking that made a line like "|-----…:     …x" quadratic.
+_SEP = re.compile(r"^\s*+\|?\s*+:?-{2,}+:?\s*+(?:\|\s*+:?-{2,}+:?\s*+)*+\|?\s*+$")
 
 
 def markdown_to_document(path: str, settings: ReadSettings = DEFAULT_SETTINGS) -> Document:

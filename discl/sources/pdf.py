@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import ctypes
+import mmap
 import os
 import re
 import struct
@@ -211,6 +212,11 @@ def _open_pdfium(path: str) -> pdfium.PdfDocument:
         return pdfium.PdfDocument(path)
     except pdfium.PdfiumError as e:
         code = getattr(e, "err_code", None)
+        if code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY) and not _declares_encryption(path):
+            # PDFium leaves its last-error value unset on some failures (an empty page tree), so the code
+            # can be left over from an earlier encrypted file in the same process: trust it only when the
+            # file has an /Encrypt entry
+            code = None
         if code == pdfium_c.FPDF_ERR_PASSWORD:
             raise DocumentError("encrypted", "the PDF is password-protected; it cannot be read "
                                 "without the password", path) from e
@@ -220,6 +226,13 @@ def _open_pdfium(path: str) -> pdfium.PdfDocument:
         # PDFium also refuses a well-formed file whose page tree is empty, with the same error
         raise DocumentError("corrupt", "the PDF is damaged or truncated, or has no pages, and cannot be "
                             f"opened ({e})", path) from e
+
+
+def _declares_encryption(path: str) -> bool:
+    """True when the file holds an ``/Encrypt`` key (every encrypted PDF has one in a trailer, which is
+    never inside a compressed stream)."""
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+        return m.find(b"/Encrypt") != -1
 
 
 def _scan_pages(path: str, settings: ReadSettings, with_objects: bool) -> list[_PageScan]:
