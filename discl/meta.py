@@ -45,7 +45,7 @@ def document_to_meta(doc: Document) -> Meta:
         m = _YEAR_IN_TITLE.search(title)
         year = int(m.group(1)) if m else None
         agency = _agency_from_title(title)
-    full = _clean(" ".join(paras[:200]))
+    full = _clean(" ".join(p[:2000] for p in paras[:200]))
     pm = _PERIOD.search(full)
     period_year = int(pm.group(1)) if pm else None
     if year is None:
@@ -60,7 +60,8 @@ _TITLE_FULL = re.compile(r"^(?:标题|题目)?[:：]?(.{0,50}?政府信息公开
 def _find_title(paras: list[str]) -> str | None:
     """The report title: a short line (or up to 3 consecutive lines, as PDFs wrap it) that is
     exactly "<机关><年>政府信息公开工作年度报告"; else the same phrase inside a crawler's long line."""
-    cleaned = [_clean(p) for p in paras[:80]]
+    # titles are short: long lines are cut before any regex runs (a 6 MB line must not cost seconds)
+    cleaned = [_clean(p[:400]) for p in paras[:80]]
     for j, line in enumerate(cleaned):
         if not re.search(r"报告(?:[(（].{0,20}[)）])?$", line):
             continue

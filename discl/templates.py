@@ -34,9 +34,9 @@ def normalize_label(text: str) -> str:
     """
     t = unicodedata.normalize("NFKC", text or "")
     t = t.translate(_QUOTES)
-    t = _WS.sub("", t)
-    # NFKC maps （）：，to ()：, — and 、 stays; unify the list separators 、 and . after a digit
-    return t
+    # NFKC maps （）：，to ()：, so half- and full-width labels compare equal; numbering "1、" vs "1."
+    # is handled where numbering is matched (recognize._num_eq), not here
+    return _WS.sub("", t)
 
 
 _NUM_PREFIX = re.compile(r"^(?:\([一二三四五六七八九十]\)|[一二三四五六七八九十]、|\d{1,2}[.、．])")

@@ -441,6 +441,19 @@ def test_html_reports_via_doc(converted: dict[str, dict[str, Path]]) -> None:
                [[[(c.text, c.rowspan, c.colspan) for c in r] for r in t.rows] for t in tables(via_docx)]
 
 
+@pytest.mark.parametrize("ext", ["docx", "doc"])
+def test_converted_reports_match_expect(converted: dict[str, dict[str, Path]], ext: str) -> None:
+    """Word versions of the web-page reports give every figure of the page's expect.json."""
+    import discl
+    from test_corpus import assert_figures
+
+    for name, path in converted[ext].items():
+        rep = discl.read_report(path, checks=False)
+        assert rep.meta["status"] == "ok", rep.meta["error"]
+        assert rep.meta["format"] == ext
+        assert_figures(rep, CORPUS / name)
+
+
 def test_converter_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import discl.sources.doc as doc_module
 
