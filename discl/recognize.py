@@ -665,6 +665,8 @@ def proactive_from_lines(lines: list[Line], template: str | None, rec: Recogniti
         headers = dict(current)
         for v in rec.values[start:]:
             _apply_unit(v, headers.get(v.col, ""))
+            if not current:
+                v.flags.append("header_assumed")  # columns placed by the template, no header was read
         done.add(d.id)
 
     for line in lines:
