@@ -457,7 +457,7 @@ class _StreamWriter:
     """Parquet writers for the three single files and the year-partitioned dataset; files appear
     under their final names only when complete (temporary names + rename)."""
 
-    ROW_GROUP = 50_000  # rows buffered per (table, year) before a write: bounded memory, few row groups
+    ROW_GROUP = 10_000  # rows buffered per (table, year) before a write: bounded memory, few row groups
 
     def __init__(self, out_dir: str, reports: pd.DataFrame):
         from .pipeline import frames
