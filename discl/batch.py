@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 
 from .api import Corpus, iter_files
 from .errors import DocumentError
-from .pipeline import FileResult, _failed, file_to_result, sha256_file
+from .pipeline import FileResult, failed_result, file_to_result, sha256_file
 from .sources import check_file
 from .settings import DEFAULT_SETTINGS, ReadSettings
 
@@ -129,16 +129,16 @@ def read_one(path: str, settings: ReadSettings, cache_dir: str | None = None, sh
         if checks and res.report["status"] != "failed":
             res.issues = _report_checks(res)
     except _Timeout:
-        res = _failed(path, sha or "", DocumentError(
+        res = failed_result(path, sha or "", DocumentError(
             "timeout", f"reading took longer than {settings.timeout_s:g} s (ReadSettings.timeout_s)", path), t0)
     except MemoryError:
-        res = _failed(path, sha or "", DocumentError(
+        res = failed_result(path, sha or "", DocumentError(
             "too_large", "reading needed more memory than the per-worker limit (--memory-mb)", path), t0)
     except RecursionError:
-        res = _failed(path, sha or "", DocumentError(
+        res = failed_result(path, sha or "", DocumentError(
             "corrupt", "the document's structure is nested too deeply to read", path), t0)
     except Exception as e:  # a bug in discl on this file: recorded with its type, the batch goes on
-        res = _failed(path, sha or "", DocumentError(
+        res = failed_result(path, sha or "", DocumentError(
             "internal_error", f"discl failed on this file ({type(e).__name__}: {e}); please report it", path), t0)
     finally:
         if use_alarm:
@@ -169,7 +169,7 @@ def _ytext(text: str) -> str:
 
 
 def _failed_summary(path: str, code: str, message: str) -> dict:
-    return {"report": _failed(path, "", DocumentError(code, message, path), time.perf_counter()).report,
+    return {"report": failed_result(path, "", DocumentError(code, message, path), time.perf_counter()).report,
             "checks": False}
 
 

@@ -110,7 +110,9 @@ def check(
     reports = pd.read_parquet(folder / "reports.parquet")
     values = pd.read_parquet(folder / "values.parquet")
     old = pd.read_parquet(folder / "issues.parquet")
-    extraction = old[old["rule"].astype("string").str.startswith("read.")]
+    # extraction notes and the text-based rules (N-1, Y-TEXT) need the documents: keep them as ingested
+    rule = old["rule"].astype("string")
+    extraction = old[rule.str.startswith("read.") | rule.isin(["N-1", "Y-TEXT"])]
     found = values_to_issues(values, reports, None)
     issues = pd.concat([extraction, found.reindex(columns=old.columns)], ignore_index=True)
     tmp = folder / "issues.parquet.tmp"

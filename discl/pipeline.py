@@ -48,19 +48,19 @@ def file_to_result(path: str, settings: ReadSettings = DEFAULT_SETTINGS) -> File
         # before hashing: a FIFO, /dev/zero or a 20 GB file would make the hash block or run for minutes
         check_file(path, settings)
     except DocumentError as e:
-        return _failed(path, "", e, t0)
+        return failed_result(path, "", e, t0)
     try:
         digest = sha256_file(path)
     except OSError as e:
         digest = ""
         err = DocumentError("not_found", f"cannot open the file ({e.strerror})", path)
-        return _failed(path, digest, err, t0)
+        return failed_result(path, digest, err, t0)
     report_id = digest[:16]
     try:
         doc = file_to_document(path, settings)
     except DocumentError as e:
         e.path = e.path or path
-        return _failed(path, digest, e, t0)
+        return failed_result(path, digest, e, t0)
     return document_to_result(doc, report_id, digest, t0)
 
 
@@ -104,7 +104,8 @@ def document_to_result(doc: Document, report_id: str, digest: str, t0: float | N
     return FileResult(report, values if status != "failed" else [], issues, text)
 
 
-def _failed(path: str, digest: str, err: DocumentError, t0: float) -> FileResult:
+def failed_result(path: str, digest: str, err: DocumentError, t0: float) -> FileResult:
+    """The report row of a file that could not be read (status failed, the error named)."""
     ext = os.path.splitext(path)[1].lstrip(".").lower() or None
     report = {c: None for c in REPORT_COLUMNS}
     # os.fsencode: a name with bytes that are not UTF-8 arrives with surrogate escapes, which .encode() rejects

@@ -22,8 +22,8 @@ from .assemble import table_to_grid
 from .cells import clean_cell_text, is_value_text, parse_cell
 from .split import readings, review_totals_ok, row_total_ok, split_run
 from .sources.document import BBox, Document, Paragraph, Table
-from .templates import (RowDef, normalize_label, proactive_items, proactive_measures, request_columns,
-                        request_groups, request_rows, review_cells, spec)
+from .templates import (NUM_PREFIX, NUM_SUFFIX, RowDef, normalize_label, proactive_items, proactive_measures,
+                        request_columns, request_groups, request_rows, review_cells, spec)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -263,7 +263,6 @@ def _missing(table: str, row: str, col: str, cell: LCell | None, raw: str, flag:
 # --------------------------------------------------------------------------------------------------
 # label matching
 
-_NUMBERING = re.compile(r"(?:\([一二三四五六七八九十]\)|[一二三四五六七八九十]、|\d{1,2}[.、．])$")
 
 
 @dataclass
@@ -301,7 +300,7 @@ def _exact_ok(norm: str, start: int, end: int, d: RowDef) -> bool:
         return False
     before = norm[:start]
     # any numbering will do: reports renumber these rows, and the group context decides the rest
-    return not before or bool(_NUMBERING.search(before))
+    return not before or bool(NUM_SUFFIX.search(before))
 
 
 def _num_eq(a: str, b: str) -> bool:
@@ -318,16 +317,14 @@ def _strip_trailing_number(text: str, number: str) -> str:
     '2.' but never a digit of its own.
     """
     t = _CN_NUMBERING_TAIL.sub("", text.rstrip())
-    nf = unicodedata_nfkc(t)
+    nf = _nfkc(t)
     for n in {number, number.replace(".", "、"), number.replace(".", "．")} - {""}:
-        if n[0].isdigit() and nf.endswith(unicodedata_nfkc(n)):
+        if n[0].isdigit() and nf.endswith(_nfkc(n)):
             return t[: len(t) - len(n)]
     return t
 
 
-def unicodedata_nfkc(s: str) -> str:
-    import unicodedata
-
+def _nfkc(s: str) -> str:
     return unicodedata.normalize("NFKC", s)
 
 
@@ -493,7 +490,7 @@ def cut_text(text: str, pattern: re.Pattern) -> list[tuple[str, bool]]:
 
 
 def clean_token_text(t: str) -> str:
-    return unicodedata_nfkc(t).replace("\u00a0", " ").replace("\u3000", " ")
+    return _nfkc(t).replace("\u00a0", " ").replace("\u3000", " ")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -546,7 +543,7 @@ def requests_from_lines(lines: list[Line], rec: Recognition) -> None:
     for line in lines:
         if line.is_text:
             for d, rest, cell in _split_text_line(line, defs):
-                has_digits = bool(re.search(r"\d", unicodedata_nfkc(rest)))
+                has_digits = bool(re.search(r"\d", _nfkc(rest)))
                 if d is None:
                     if has_digits and state["pending"] is not None and _all_values(rest):
                         emit(state["pending"], [], Line([cell], True), rest)
@@ -601,7 +598,7 @@ def _fuzzy_row(label_text: str, group: str | None, done: set[str]) -> RowDef | N
     import difflib
 
     norm = normalize_label(label_text)
-    m = _NUMBERING_HEAD.match(norm)
+    m = NUM_PREFIX.match(norm)
     if not m or group is None:
         return None
     number, body = m.group(0), norm[m.end():]
@@ -616,8 +613,6 @@ def _fuzzy_row(label_text: str, group: str | None, done: set[str]) -> RowDef | N
         return scored[0][1]
     return None
 
-
-_NUMBERING_HEAD = re.compile(r"^(?:\([一二三四五六七八九十]\)|[一二三四五六七八九十]、|\d{1,2}[.、．])")
 
 
 def _all_values(text: str) -> bool:
@@ -753,7 +748,7 @@ def review_from_lines(lines: list[Line], rec: Recognition) -> None:
     for line in lines:
         if line.is_text:
             # header words come first; the data row is the run of digits that ends the piece
-            text = unicodedata_nfkc(line.cells[0].text).replace("\u00a0", " ")
+            text = _nfkc(line.cells[0].text).replace("\u00a0", " ")
             m = re.search(r"[\d\s]+$", text)
             rest = m.group(0) if m else ""
             if not re.search(r"\d", rest):

@@ -39,11 +39,14 @@ def normalize_label(text: str) -> str:
     return _WS.sub("", t)
 
 
-_NUM_PREFIX = re.compile(r"^(?:\([一二三四五六七八九十]\)|[一二三四五六七八九十]、|\d{1,2}[.、．])")
+# a row's printed numbering: "(一)" (after NFKC), "一、", "1." / "1、" / "1．"
+NUMBERING = r"(?:\([一二三四五六七八九十]\)|[一二三四五六七八九十]、|\d{1,2}[.、．])"
+NUM_PREFIX = re.compile("^" + NUMBERING)
+NUM_SUFFIX = re.compile(NUMBERING + "$")
 
 
 def _strip_numbering(label: str) -> str:
-    return _NUM_PREFIX.sub("", label)
+    return NUM_PREFIX.sub("", label)
 
 
 @dataclass(frozen=True)

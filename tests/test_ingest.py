@@ -82,9 +82,15 @@ def test_all_good_exits_0_and_check_command(tmp_path):
     out = tmp_path / "out"
     res = runner.invoke(app, ["ingest", str(d), "--out", str(out)])
     assert res.exit_code == 0, res.output
+    before = pd.read_parquet(out / "issues.parquet")
     res = runner.invoke(app, ["check", str(out)])
     assert res.exit_code == 0, res.output
     assert "total:" in res.output
+    # regression: re-checking without the documents dropped the text-based findings (Y-TEXT, N-1)
+    after = pd.read_parquet(out / "issues.parquet")
+    for rule in ("Y-TEXT", "N-1"):
+        assert (after["rule"] == rule).sum() == (before["rule"] == rule).sum()
+    assert (before["rule"] == "Y-TEXT").any(), "two years of one agency: the repetition rule ran"
 
 
 def test_check_strict_fails_on_a_printed_error(tmp_path):
