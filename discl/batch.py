@@ -8,24 +8,25 @@ version and the read settings), so
 * a run killed half way (``kill -9``, Ctrl-C, power loss) resumes where it stopped,
 * changed files are read again and files that disappeared drop out of the outputs.
 
-The parent holds one report row per file; it streams the fragments into the outputs and runs the
-cross-report checks agency group by agency group, so its memory does not depend on the cells of the
-batch. Outputs are written atomically (temporary file + rename): the three single Parquet files and a
+The parent keeps the list of files, their hashes and report rows in a scratch SQLite file, streams
+the fragments into the outputs and runs the cross-report checks agency group by agency group, so its
+memory depends neither on the number of files nor on their cells. Outputs are written atomically (temporary file + rename): the three single Parquet files and a
 dataset partitioned by year (``OUT/dataset/{reports,values,issues}/year=YYYY/``) that pandas, DuckDB and
 Dask read directly.
 """
 from __future__ import annotations
 
-import gzip
+import functools
 import hashlib
+import itertools
 import json
-import math
 import os
 import resource
 import shutil
 import signal
+import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
@@ -42,8 +43,9 @@ from .sources import check_file
 from .settings import DEFAULT_SETTINGS, ReadSettings
 
 #: bump when a change to reading alters results: cached results of older versions are not reused
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"  # 5: checkpoints as Arrow IPC + plain JSON
 CACHE_DIR = ".discl-cache"
+_IPC_OPTIONS = pa.ipc.IpcWriteOptions(compression="lz4")
 
 
 @dataclass(frozen=True)
@@ -79,11 +81,16 @@ class BatchSummary:
     files: int
     read: int  # documents actually parsed in this run
     reused: int  # results taken from the cache (unchanged files, or done before a crash)
-    reports: pd.DataFrame
+    counts: dict[str, int]  # files per status: ok, partial, failed
     n_values: int
     n_errors: int
     out_dir: str
     seconds: float
+
+    @property
+    def reports(self) -> pd.DataFrame:
+        """The written reports table (one row per file), read from ``reports.parquet``."""
+        return pd.read_parquet(os.path.join(self.out_dir, "reports.parquet"))
 
     @property
     def corpus(self) -> Corpus:
@@ -182,10 +189,23 @@ def _settings_key(settings: ReadSettings) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:12]
 
 
+@functools.cache
+def _schemas() -> dict[str, pa.Schema]:
+    """The Arrow schemas of the three tables (from the typed empty frames)."""
+    from .pipeline import frames
+
+    return {name: pa.Schema.from_pandas(df, preserve_index=False)
+            for name, df in zip(("reports", "values", "issues"), frames([]))}
+
+
 class _Cache:
-    """One checkpoint per file content: ``<sha>.values.parquet``, ``<sha>.issues.parquet`` and, written
-    last so that its presence means the checkpoint is whole, ``<sha>.json.gz`` (report row and the
-    narrative sections the cross-report text rule needs)."""
+    """One checkpoint per file content: ``<sha>.values.arrow``, ``<sha>.issues.arrow`` and, written
+    last so that its presence means the checkpoint is whole, ``<sha>.json`` (report row, and the cells
+    and narrative sections the cross-report rules need).
+
+    Fragments are Arrow IPC files in the final schema: the parent reads thousands of them, and an IPC
+    file reads in a tenth of the time of a Parquet file (no decoding, no cast).
+    """
 
     def __init__(self, out_dir: str, settings: ReadSettings):
         self.dir = os.path.join(out_dir, CACHE_DIR, _settings_key(settings))
@@ -201,37 +221,34 @@ class _Cache:
         if res.report["status"] != "failed":
             _, values, issues = frames([res])
             for name, df in (("values", values), ("issues", issues)):
-                final = os.path.join(cache_dir, f"{sha}.{name}.parquet")
+                final = os.path.join(cache_dir, f"{sha}.{name}.arrow")
                 tmp = f"{final}.{os.getpid()}.tmp"
-                df.to_parquet(tmp, index=False)
+                table = pa.Table.from_pandas(df, schema=_schemas()[name], preserve_index=False)
+                with pa.ipc.new_file(tmp, table.schema, options=_IPC_OPTIONS) as w:
+                    w.write_table(table)
                 os.replace(tmp, final)
         from .checks import CROSS_YEAR_ROWS, CROSS_YEAR_TABLES
 
         # the few cells the cross-report rules read travel in the summary, so that pass reads no fragment
         cross = [v for v in res.values if v["table"] in CROSS_YEAR_TABLES or (v["table"], v["row"]) in CROSS_YEAR_ROWS]
-        final = os.path.join(cache_dir, f"{sha}.json.gz")
+        final = os.path.join(cache_dir, f"{sha}.json")
         tmp = f"{final}.{os.getpid()}.tmp"
-        with gzip.open(tmp, "wt", encoding="utf-8", compresslevel=3) as f:
+        with open(tmp, "w", encoding="utf-8") as f:
             # ASCII escapes keep file names that are not UTF-8 (surrogate escapes) intact through JSON
             json.dump({**summary, "ytext": ytext, "cross": cross}, f, ensure_ascii=True, default=_json_default)
         os.replace(tmp, final)
 
-    def get(self, sha: str, with_text: bool = False) -> dict | None:
-        p = self.path(sha, "json.gz")
-        if not os.path.exists(p):
-            return None
-        try:
-            with gzip.open(p, "rt", encoding="utf-8") as f:
-                d = json.load(f)
-        except (OSError, EOFError, json.JSONDecodeError):
-            os.remove(p)  # a checkpoint cut by a crash: read the file again
+    def get(self, sha: str) -> dict | None:
+        """The checkpoint's summary (without the cross-report cells and text), or None if there is no
+        whole checkpoint for this content."""
+        d = _read_checkpoint(self.dir, sha)
+        if d is None:
             return None
         if d["report"]["status"] != "failed" and not all(
-                os.path.exists(self.path(sha, f"{n}.parquet")) for n in ("values", "issues")):
+                os.path.exists(self.path(sha, f"{n}.arrow")) for n in ("values", "issues")):
             return None
-        if not with_text:
-            d.pop("ytext", None)
-            d.pop("cross", None)
+        d.pop("ytext", None)
+        d.pop("cross", None)
         return d
 
     def prune(self, keep: set[str]) -> None:
@@ -245,12 +262,122 @@ class _Cache:
                 shutil.rmtree(os.path.join(root, name), ignore_errors=True)
 
 
+def _read_checkpoint(cache_dir: str, sha: str) -> dict | None:
+    p = os.path.join(cache_dir, f"{sha}.json")
+    try:
+        with open(p, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        os.remove(p)  # a checkpoint cut by a crash: the file is read again
+        return None
+
+
 def _json_default(o):
     if hasattr(o, "item"):
         return o.item()
     if o is pd.NA:
         return None
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+# --------------------------------------------------------------------------------------------------
+# the batch's state on disk
+
+
+class _Index:
+    """Every file of the batch, its content hash and its report row, in a scratch SQLite file.
+
+    The parent keeps nothing per file in memory: a run over a million reports needs the memory of a
+    run over ten. The file lives beside the checkpoints and is deleted at the end of the run (one
+    left by a killed run is removed by the next).
+    """
+
+    PAGE = 1000  # rows fetched at a time
+
+    def __init__(self, cache_root: str):
+        os.makedirs(cache_root, exist_ok=True)
+        for name in os.listdir(cache_root):
+            if name.startswith("index.") and name.endswith(".sqlite"):
+                os.remove(os.path.join(cache_root, name))  # from a run that was killed
+        self.path = os.path.join(cache_root, f"index.{os.getpid()}.sqlite")
+        self.db = sqlite3.connect(self.path)
+        # a scratch file rebuilt by every run: no journal, no fsync, a small page cache
+        self.db.executescript("""
+            PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-4000;
+            CREATE TABLE files(idx INTEGER PRIMARY KEY, path BLOB UNIQUE, sha TEXT, todo INTEGER DEFAULT 0,
+                               reused INTEGER DEFAULT 0, report TEXT, report_id TEXT, status TEXT,
+                               agency_key TEXT, year INTEGER, n_values INTEGER);
+        """)
+
+    def close(self) -> None:
+        self.db.close()
+        os.remove(self.path)
+
+    # paths go in as bytes: names that are not UTF-8 (surrogate escapes) survive the round trip
+    @staticmethod
+    def _key(path: str) -> bytes:
+        return os.fsencode(path)
+
+    def add_paths(self, paths: Iterable[str]) -> None:
+        """Record the files in the order found; a file named twice counts once."""
+        it = iter(paths)
+        while True:
+            page = [(self._key(p),) for _, p in zip(range(self.PAGE), it)]
+            if not page:
+                break
+            self.db.executemany("INSERT OR IGNORE INTO files(path) VALUES (?)", page)
+        self.db.commit()
+
+    def pages(self, where: str, columns: str = "idx, path, sha") -> Iterator[list[tuple]]:
+        """The rows matching ``where`` in file order, a page at a time (safe to update between pages)."""
+        last = 0
+        while True:
+            rows = self.db.execute(f"SELECT {columns} FROM files WHERE idx > ? AND ({where}) ORDER BY idx LIMIT ?",
+                                   (last, self.PAGE)).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [(r[0], os.fsdecode(r[1]), *r[2:]) if isinstance(r[1], bytes) else r for r in rows]
+
+    def set_sha(self, idx: int, sha: str) -> None:
+        self.db.execute("UPDATE files SET sha = ?, todo = 1 WHERE idx = ?", (sha, idx))
+
+    def set_report(self, idx: int, report: dict, reused: bool = False) -> None:
+        self.db.execute(
+            "UPDATE files SET report = ?, report_id = ?, status = ?, agency_key = ?, year = ?, n_values = ?, "
+            "todo = 0, reused = ? WHERE idx = ?",
+            (json.dumps(report, ensure_ascii=True, default=_json_default), report["report_id"], report["status"],
+             report.get("agency_key") or None, _int_or_none(report.get("year")),
+             _int_or_none(report.get("n_values")), int(reused), idx))
+
+    def count(self, where: str = "1") -> int:
+        return self.db.execute(f"SELECT COUNT(*) FROM files WHERE {where}").fetchone()[0]
+
+    def mark_duplicates(self) -> None:
+        """Two files with identical content would share a report_id: keep the first, record the others."""
+        dup = self.db.execute("""
+            SELECT f.idx, f.report, g.path FROM files f
+            JOIN (SELECT report_id, MIN(idx) AS first FROM files WHERE sha IS NOT NULL AND report IS NOT NULL
+                  GROUP BY report_id HAVING COUNT(*) > 1) d ON f.report_id = d.report_id
+            JOIN files g ON g.idx = d.first
+            WHERE f.idx > d.first AND f.sha IS NOT NULL""").fetchall()
+        for idx, report, first in dup:
+            rep = json.loads(report)
+            rep.update({"status": "failed", "error_code": "duplicate",
+                        "error": f"{rep['path']}: same content as {os.fsdecode(first)}", "n_values": 0,
+                        "report_id": hashlib.sha256(os.fsencode(rep["path"])).hexdigest()[:16]})
+            self.set_report(idx, rep)
+            self.db.execute("UPDATE files SET sha = NULL WHERE idx = ?", (idx,))  # nothing of it is streamed
+        self.db.commit()
+
+
+def _int_or_none(v) -> int | None:
+    try:
+        return None if v is None or pd.isna(v) else int(v)
+    except (TypeError, ValueError):
+        return None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -268,58 +395,62 @@ def ingest(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike,
     t0 = time.perf_counter()
     batch = batch or BatchSettings()
     out_dir = os.fspath(out_dir)
-    files = list(dict.fromkeys(iter_files(paths)))
     cache = _Cache(out_dir, settings)
-    shas: dict[str, str] = {}
-    reports: dict[str, dict] = {}  # path -> report row: all the parent keeps per file
-    todo: list[str] = []
-    reused = 0
-    for f in files:
-        try:
-            check_file(f, settings)
-            sha = sha256_file(f)
-        except DocumentError as e:
-            reports[f] = _failed_summary(f, e.code, e.message)["report"]
-            _notify(on_result, reports[f], False)
-            continue
-        except OSError as e:
-            reports[f] = _failed_summary(f, "not_found", f"cannot open the file ({e.strerror})")["report"]
-            _notify(on_result, reports[f], False)
-            continue
-        shas[f] = sha
-        cached = cache.get(sha) if batch.use_cache else None
-        if cached is not None and cached.get("checks") == batch.checks:
-            reused += 1
-            reports[f] = _for_path(cached["report"], f)
-            _notify(on_result, reports[f], True)
+    index = _Index(os.path.dirname(cache.dir))
+    try:
+        index.add_paths(iter_files(paths))
+        n_files = index.count()
+        for page in index.pages("1", "idx, path"):
+            for idx, f in page:
+                try:
+                    check_file(f, settings)
+                    sha = sha256_file(f)
+                except DocumentError as e:
+                    _record(index, idx, _failed_summary(f, e.code, e.message)["report"], False, on_result)
+                    continue
+                except OSError as e:
+                    _record(index, idx, _failed_summary(f, "not_found", f"cannot open the file ({e.strerror})")["report"],
+                            False, on_result)
+                    continue
+                cached = cache.get(sha) if batch.use_cache else None
+                if cached is not None and cached.get("checks") == batch.checks:
+                    index.db.execute("UPDATE files SET sha = ? WHERE idx = ?", (sha, idx))
+                    _record(index, idx, _for_path(cached["report"], f), True, on_result)
+                else:
+                    index.set_sha(idx, sha)
+            index.db.commit()
+        n_read = index.count("todo = 1")
+
+        def done(idx: int, f: str, summary: dict) -> None:
+            _record(index, idx, _for_path(summary["report"], f), False, on_result)
+
+        todo = (row for page in index.pages("todo = 1") for row in page)
+        if batch.engine == "dask":
+            _run_dask(todo, settings, batch, cache.dir, done)
+        elif batch.workers == 1 or n_read <= 1:
+            for idx, f, sha in todo:
+                done(idx, f, read_one(f, settings, cache.dir, sha, checks=batch.checks))
         else:
-            todo.append(f)
+            _run_pool(todo, settings, batch, cache.dir, done)
+        index.db.commit()
 
-    def done(f: str, summary: dict) -> None:
-        reports[f] = _for_path(summary["report"], f)
-        _notify(on_result, reports[f], False)
-
-    if batch.engine == "dask":
-        _run_dask(todo, settings, batch, cache.dir, shas, done)
-    elif batch.workers == 1 or len(todo) <= 1:
-        for f in todo:
-            done(f, read_one(f, settings, cache.dir, shas[f], checks=batch.checks))
-    else:
-        _run_pool(todo, settings, batch, cache.dir, shas, done)
-
-    rows = [reports[f] for f in files if f in reports]
-    table = _assemble(rows, shas, cache, out_dir, batch.checks)
-    if batch.use_cache:
-        cache.prune(set(shas.values()))
-    ok = table["status"] != "failed"
-    n_values = int(table.loc[ok, "n_values"].fillna(0).sum())
+        index.mark_duplicates()
+        _assemble(index, cache, out_dir, batch)
+        if batch.use_cache:
+            cache.prune({sha for page in index.pages("sha IS NOT NULL", "idx, sha") for _, sha in page})
+        counts = dict(index.db.execute("SELECT status, COUNT(*) FROM files GROUP BY status").fetchall())
+        n_values = index.db.execute("SELECT COALESCE(SUM(n_values), 0) FROM files WHERE status != 'failed'").fetchone()[0]
+        reused = index.count("reused = 1")
+    finally:
+        index.close()
     severity = pq.read_table(os.path.join(out_dir, "issues.parquet"), columns=["severity"]).column(0)
     n_errors = int(pc.sum(pc.equal(severity, "error")).as_py() or 0)
-    return BatchSummary(len(files), len(todo), reused, table, n_values, n_errors, out_dir,
+    return BatchSummary(n_files, n_read, reused, counts, int(n_values), n_errors, out_dir,
                         time.perf_counter() - t0)
 
 
-def _notify(cb, report: dict, reused: bool) -> None:
+def _record(index: _Index, idx: int, report: dict, reused: bool, cb) -> None:
+    index.set_report(idx, report, reused)
     if cb is not None:
         cb(FileResult(report), reused)
 
@@ -334,147 +465,200 @@ def _for_path(report: dict, path: str) -> dict:
     return rep
 
 
-def _run_pool(todo: list[str], settings: ReadSettings, batch: BatchSettings, cache_dir: str,
-              shas: dict[str, str], done: Callable) -> None:
-    """Process pool; a worker that dies (segfault, OOM kill) costs only the file it was reading."""
-    pending = list(reversed(todo))
-    while pending:
-        with ProcessPoolExecutor(max_workers=min(batch.workers, len(pending)), initializer=_init_worker,
+def _run_pool(todo: Iterator[tuple[int, str, str]], settings: ReadSettings, batch: BatchSettings, cache_dir: str,
+              done: Callable) -> None:
+    """Process pool fed from an iterator (a few files in flight per worker, never the whole list); a
+    worker that dies (segfault, OOM kill) costs only the file it was reading."""
+    retry: list[tuple[int, str, str]] = []
+    todo = iter(todo)
+
+    def take():
+        return retry.pop() if retry else next(todo, None)
+
+    item = take()
+    while item is not None:
+        with ProcessPoolExecutor(max_workers=batch.workers, initializer=_init_worker,
                                  initargs=(batch.memory_mb,)) as pool:
-            running: dict[Future, str] = {}
+            running: dict[Future, tuple[int, str, str]] = {}
             broken = False
-            while (pending or running) and not broken:
-                while pending and len(running) < batch.workers * 2:
-                    f = pending.pop()
-                    running[pool.submit(read_one, f, settings, cache_dir, shas[f], True, batch.checks)] = f
+            while (item is not None or running) and not broken:
+                while item is not None and len(running) < batch.workers * 2:
+                    idx, f, sha = item
+                    running[pool.submit(read_one, f, settings, cache_dir, sha, True, batch.checks)] = item
+                    item = take()
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for fut in finished:
-                    f = running.pop(fut)
+                    idx, f, sha = running.pop(fut)
                     try:
-                        done(f, fut.result())
+                        done(idx, f, fut.result())
                     except BrokenProcessPool:
                         broken = True
-                        done(f, _failed_summary(f, "internal_error",
-                                                "the worker reading this file died (crash or out of memory)"))
+                        done(idx, f, _failed_summary(f, "internal_error",
+                                                     "the worker reading this file died (crash or out of memory)"))
             if broken:
                 # the files that were in flight with the dead worker are read again in a new pool
-                pending.extend(running.values())
+                if item is not None:
+                    retry.append(item)
+                retry.extend(running.values())
+                item = take()
 
 
-def _run_dask(todo: list[str], settings: ReadSettings, batch: BatchSettings, cache_dir: str,
-              shas: dict[str, str], done: Callable) -> None:
-    """The per-file work on a dask.distributed cluster; inputs and OUT must be on a shared file system."""
+#: tasks in flight per worker thread of the cluster (enough to keep them busy, never the whole batch)
+DASK_TASKS_PER_THREAD = 4
+
+
+def _run_dask(todo: Iterator[tuple[int, str, str]], settings: ReadSettings, batch: BatchSettings, cache_dir: str,
+              done: Callable) -> None:
+    """The per-file work on a dask.distributed cluster; inputs and OUT must be on a shared file system.
+    A window of tasks per worker thread is in flight, so the scheduler never holds the whole batch."""
     try:
         from distributed import Client, as_completed
     except ImportError as e:
         raise RuntimeError("the dask engine needs the 'dask' extra: pip install 'discl[dask]'") from e
     with Client(batch.scheduler) as client:
-        futures = [client.submit(read_one, f, settings, cache_dir, shas[f], False, batch.checks, pure=False)
-                   for f in todo]
-        index = {fut.key: f for fut, f in zip(futures, todo)}
-        for fut in as_completed(futures):
-            done(index[fut.key], fut.result())
+        window = max(2, DASK_TASKS_PER_THREAD * sum(client.nthreads().values()))
+        todo = iter(todo)
+        items: dict[str, tuple[int, str, str]] = {}
 
+        def submit(item):
+            fut = client.submit(read_one, item[1], settings, cache_dir, item[2], False, batch.checks, pure=False)
+            items[fut.key] = item
+            return fut
 
-def _mark_duplicates(rows: list[dict]) -> None:
-    """Two files with identical content would share a report_id: keep the first, record the others."""
-    seen: dict[str, str] = {}
-    for rep in rows:
-        rid = rep["report_id"]
-        if rep["status"] == "failed" and not rep.get("sha256"):
-            continue
-        if rid in seen:
-            rep.update({"status": "failed", "error_code": "duplicate",
-                        "error": f"{rep['path']}: same content as {seen[rid]}", "n_values": 0,
-                        "report_id": hashlib.sha256(os.fsencode(rep["path"])).hexdigest()[:16]})
-        else:
-            seen[rid] = rep["path"]
+        first = [submit(item) for _, item in zip(range(window), todo)]
+        queue = as_completed(first)
+        for fut in queue:
+            idx, f, _sha = items.pop(fut.key)
+            done(idx, f, fut.result())
+            nxt = next(todo, None)
+            if nxt is not None:
+                queue.add(submit(nxt))
 
 
 # --------------------------------------------------------------------------------------------------
 # assembly
 
-#: reports per chunk of the cross-report pass (whole agencies are kept together)
+#: reports per chunk of the cross-report pass (whole agencies are kept together when they fit)
 CROSS_CHUNK = 500
+#: report pairs per chunk: many reports of one agency in one year multiply the pairs compared
+CROSS_PAIRS = 250
 
 
-def _assemble(rows: list[dict], shas: dict[str, str], cache: _Cache, out_dir: str, checks: bool) -> pd.DataFrame:
-    """Stream every file's fragments into the outputs, then run the cross-report rules by agency."""
-    from .pipeline import frames
-
-    _mark_duplicates(rows)
-    reports, _, _ = frames([FileResult(r) for r in rows])
-    readable = [(r["report_id"], shas[r["path"]]) for r in rows
-                if r["status"] != "failed" and r["path"] in shas]
-    writer = _StreamWriter(out_dir, reports)
-    for rid, sha in readable:
-        writer.add_fragment("values", cache.path(sha, "values.parquet"), rid)
-        writer.add_fragment("issues", cache.path(sha, "issues.parquet"), rid)
-    if checks:
-        _cross_checks(reports, dict(readable), cache, writer)
+def _assemble(index: _Index, cache: _Cache, out_dir: str, batch: BatchSettings) -> None:
+    """Stream the report rows and every file's fragments into the outputs, then run the cross-report
+    rules by agency."""
+    writer = _StreamWriter(out_dir)
+    for page in index.pages("1", "idx, report"):
+        writer.add_reports([json.loads(r) for _, r in page])
+    for page in index.pages("sha IS NOT NULL AND status != 'failed'", "idx, sha, report_id, year"):
+        for _, sha, rid, year in page:
+            writer.add_fragment("values", cache.path(sha, "values.arrow"), year or 0)
+            writer.add_fragment("issues", cache.path(sha, "issues.arrow"), year or 0)
+    if batch.checks:
+        chunks = _cross_chunks(index)
+        if batch.engine == "local" and batch.workers > 1:
+            _cross_in_pool(chunks, cache.dir, batch, writer)
+        else:
+            for rows in chunks:
+                writer.add_issues(*_cross_issues(rows, cache.dir))
     writer.close()
-    return reports
 
 
-def _cross_checks(reports: pd.DataFrame, sha_of: dict[str, str], cache: _Cache, writer: "_StreamWriter") -> None:
+def _cross_in_pool(chunks: Iterator[list[tuple]], cache_dir: str, batch: BatchSettings,
+                   writer: "_StreamWriter") -> None:
+    """The cross-report chunks on the workers; findings are written in chunk order (the same output
+    as a serial run), with a few chunks in flight per worker."""
+    from collections import deque
+
+    with ProcessPoolExecutor(max_workers=batch.workers, initializer=_init_worker,
+                             initargs=(batch.memory_mb,)) as pool:
+        running: deque[Future] = deque()
+        for rows in chunks:
+            running.append(pool.submit(_cross_issues, rows, cache_dir))
+            if len(running) >= 2 * batch.workers:
+                writer.add_issues(*running.popleft().result())
+        while running:
+            writer.add_issues(*running.popleft().result())
+
+
+def _cross_chunks(index: _Index) -> Iterator[list[tuple]]:
     """X-1..X-3 and Y-TEXT compare reports of the same agency: only agencies with several reports are
     read back (their checkpoint summaries carry the few cells and the text these rules use), a chunk
-    of whole agencies at a time."""
-    rep = reports[reports["report_id"].isin(sha_of) & reports["agency_key"].notna() & reports["year"].notna()]
-    sizes = rep.groupby("agency_key")["report_id"].transform("size")
-    rep = rep[sizes >= 2].sort_values(["agency_key", "year"])
-    chunk: list[pd.DataFrame] = []
-    n = 0
-    for _, group in rep.groupby("agency_key", sort=False):
-        chunk.append(group)
-        n += len(group)
-        if n >= CROSS_CHUNK:
-            _cross_chunk(pd.concat(chunk), sha_of, cache, writer)
-            chunk, n = [], 0
+    of whole agencies at a time; an agency with too many pairs for one chunk goes a year at a time.
+    Rows are ``(report_id, sha, agency_key, year)``."""
+    rows = index.db.execute("""
+        SELECT report_id, sha, agency_key, year FROM files
+        WHERE status != 'failed' AND sha IS NOT NULL AND year IS NOT NULL AND TRIM(COALESCE(agency_key, '')) != ''
+          AND agency_key IN (SELECT agency_key FROM files WHERE status != 'failed' AND sha IS NOT NULL
+                             AND year IS NOT NULL GROUP BY agency_key HAVING COUNT(*) >= 2)
+        ORDER BY agency_key, year, idx""")
+    chunk: list[tuple] = []
+    pairs = 0
+    for _key, group in itertools.groupby(rows, key=lambda r: r[2]):
+        group = list(group)
+        units = _year_windows(group)
+        n_pairs = sum(p for _, p in units)
+        if n_pairs > CROSS_PAIRS:
+            # one crowded agency: a window of two consecutive years at a time gives each pair once
+            yield from (unit for unit, _ in units)
+            continue
+        if chunk and (len(chunk) + len(group) > CROSS_CHUNK or pairs + n_pairs > CROSS_PAIRS):
+            yield chunk
+            chunk, pairs = [], 0
+        chunk.extend(group)
+        pairs += n_pairs
     if chunk:
-        _cross_chunk(pd.concat(chunk), sha_of, cache, writer)
+        yield chunk
 
 
-def _cross_chunk(rep: pd.DataFrame, sha_of: dict[str, str], cache: _Cache, writer: "_StreamWriter") -> None:
+def _year_windows(group: list[tuple]) -> list[tuple[list[tuple], int]]:
+    """One agency's reports (sorted by year) as windows ``(year-1 and year, pairs)`` for each year that
+    has a previous year: the cross-year rules compare exactly those pairs."""
+    by_year: dict[int, list[tuple]] = {}
+    for r in group:
+        by_year.setdefault(int(r[3]), []).append(r)
+    return [(by_year[y - 1] + by_year[y], len(by_year[y - 1]) * len(by_year[y]))
+            for y in sorted(by_year) if y - 1 in by_year]
+
+
+def _cross_issues(rows: list[tuple], cache_dir: str) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The cross-report findings among ``rows`` (from their checkpoints), and each report's year."""
     from .checks import corpus_issues
     from .pipeline import VALUE_COLUMNS
 
+    rep = pd.DataFrame(rows, columns=["report_id", "sha", "agency_key", "year"])
     cells: list[dict] = []
     texts: dict[str, str] = {}
-    for rid in rep["report_id"]:
-        d = cache.get(sha_of[rid], with_text=True) or {}
+    for rid, sha in zip(rep["report_id"], rep["sha"]):
+        d = _read_checkpoint(cache_dir, sha) or {}
         cells.extend(dict(v, report_id=rid) for v in d.get("cross", []))
         if d.get("ytext"):
             texts[rid] = d["ytext"]
     values = pd.DataFrame(cells, columns=VALUE_COLUMNS)
     values["value"] = values["value"].astype("float64")
-    found = corpus_issues(values, rep, texts)
-    if len(found):
-        writer.add_issues(found)
+    return corpus_issues(values, rep, texts), dict(zip(rep["report_id"], rep["year"]))
 
 
 class _StreamWriter:
     """Parquet writers for the three single files and the year-partitioned dataset; files appear
     under their final names only when complete (temporary names + rename)."""
 
-    ROW_GROUP = 10_000  # rows buffered per (table, year) before a write: bounded memory, few row groups
+    ROW_GROUP = 10_000  # rows buffered per (table, year) before a write: few, large row groups
+    BUFFER_BYTES = 8 * 2**20  # all buffers together: above it the largest is written out
+    COMPACT = 64  # small tables buffered per (table, year) before they are merged into one
 
-    def __init__(self, out_dir: str, reports: pd.DataFrame):
-        from .pipeline import frames
-
+    def __init__(self, out_dir: str):
         self.out_dir = out_dir
         os.makedirs(out_dir, exist_ok=True)
         self.tag = f".tmp-{os.getpid()}"
-        _, v0, i0 = frames([])
-        self.schemas = {"values": pa.Schema.from_pandas(v0, preserve_index=False),
-                        "issues": pa.Schema.from_pandas(i0, preserve_index=False)}
-        self.year = dict(zip(reports["report_id"], reports["year"].fillna(0).astype("int64")))
+        self.schemas = _schemas()
         self.writers: dict[tuple[str, int | None], pq.ParquetWriter] = {}
-        self.buffers: dict[tuple[str, int], list[pa.Table]] = {}
-        self.buffered: dict[tuple[str, int], int] = {}
+        self.buffers: dict[tuple[str, int, bool], list[pa.Table]] = {}
+        self.buffered: dict[tuple[str, int, bool], int] = {}
+        self.key_bytes: dict[tuple[str, int, bool], int] = {}
+        self.nbytes = 0  # bytes in all buffers
         self.ds_tmp = os.path.join(out_dir, "dataset" + self.tag)
         shutil.rmtree(self.ds_tmp, ignore_errors=True)
-        self._write_reports(reports)
 
     def _writer(self, name: str, year: int | None) -> pq.ParquetWriter:
         key = (name, year)
@@ -488,57 +672,83 @@ class _StreamWriter:
             self.writers[key] = pq.ParquetWriter(path, self.schemas[name])
         return self.writers[key]
 
-    def _write_reports(self, df: pd.DataFrame) -> None:
-        """One row per file: small enough to write at once."""
-        df.to_parquet(os.path.join(self.out_dir, f"reports.parquet{self.tag}"), index=False)
+    def add_reports(self, rows: list[dict]) -> None:
+        """Report rows, in file order (a page at a time)."""
+        from .pipeline import frames
+
+        df, _, _ = frames([FileResult(r) for r in rows])
         years = df["year"].fillna(0).astype("int64")
+        # the single file keeps the file order; the dataset splits it by year
+        self._writer("reports", None).write_table(
+            pa.Table.from_pandas(df, schema=self.schemas["reports"], preserve_index=False))
         for y, part in df.groupby(years, sort=True):
-            d = os.path.join(self.ds_tmp, "reports", f"year={int(y)}")
-            os.makedirs(d, exist_ok=True)
-            part.to_parquet(os.path.join(d, "part-0.parquet"), index=False)
+            table = pa.Table.from_pandas(part, schema=self.schemas["reports"], preserve_index=False)
+            self._write("reports", table, int(y), single=False)
 
-    def _write(self, name: str, table: pa.Table, year: int) -> None:
-        """Buffer small tables (one report's cells) and write them as large row groups."""
-        table = table.select(self.schemas[name].names).cast(self.schemas[name])
-        buf = self.buffers.setdefault((name, year), [])
+    def _write(self, name: str, table: pa.Table, year: int, single: bool = True) -> None:
+        """Buffer small tables (one report's cells) and write them as large row groups (to the single
+        file too unless ``single`` is false)."""
+        if table.schema != self.schemas[name]:
+            table = table.select(self.schemas[name].names).cast(self.schemas[name])
+        key = (name, year, single)
+        buf = self.buffers.setdefault(key, [])
         buf.append(table)
-        self.buffered[(name, year)] = self.buffered.get((name, year), 0) + table.num_rows
-        if self.buffered[(name, year)] >= self.ROW_GROUP:
-            self._flush(name, year)
+        self.buffered[key] = self.buffered.get(key, 0) + table.num_rows
+        self.key_bytes[key] = self.key_bytes.get(key, 0) + table.nbytes
+        self.nbytes += table.nbytes
+        if self.buffered[key] >= self.ROW_GROUP:
+            self._flush(key)
+        elif self.nbytes > self.BUFFER_BYTES:
+            # a memory budget for the buffers whatever the number of years and tables
+            self._flush(max(self.key_bytes, key=self.key_bytes.__getitem__))
+        elif len(buf) >= self.COMPACT:
+            # every small table costs a few KB of native structure (schema, fields, chunk lists) whatever
+            # its rows: a file's findings are a handful of rows, so thousands of them would sit in a
+            # buffer before it reaches ROW_GROUP rows. Merging them into one table bounds that.
+            merged = pa.concat_tables(buf).combine_chunks()
+            self.buffers[key] = [merged]
+            self.nbytes += merged.nbytes - self.key_bytes[key]
+            self.key_bytes[key] = merged.nbytes
 
-    def _flush(self, name: str, year: int) -> None:
-        tables = self.buffers.pop((name, year), [])
-        self.buffered.pop((name, year), None)
+    def _flush(self, key: tuple[str, int, bool]) -> None:
+        name, year, single = key
+        tables = self.buffers.pop(key, [])
+        self.buffered.pop(key, None)
+        self.nbytes -= self.key_bytes.pop(key, 0)
         if tables:
             table = pa.concat_tables(tables)
-            self._writer(name, None).write_table(table)
+            if single:
+                self._writer(name, None).write_table(table)
             self._writer(name, year).write_table(table)
 
-    def add_fragment(self, name: str, path: str, report_id: str) -> None:
-        table = pq.read_table(path)
+    def add_fragment(self, name: str, path: str, year: int) -> None:
+        with pa.OSFile(path) as f:
+            table = pa.ipc.open_file(f).read_all()
         if table.num_rows:
-            self._write(name, table, int(self.year.get(report_id, 0)))
+            self._write(name, table, int(year))
 
-    def add_issues(self, issues: pd.DataFrame) -> None:
+    def add_issues(self, issues: pd.DataFrame, year_of: dict[str, int]) -> None:
         from .pipeline import ISSUE_COLUMNS
 
+        if not len(issues):
+            return
         df = issues.reindex(columns=ISSUE_COLUMNS)
-        years = df["report_id"].map(self.year).fillna(0).astype("int64")
+        years = df["report_id"].map(year_of).fillna(0).astype("int64")
         for y, part in df.groupby(years, sort=False):
             table = pa.Table.from_pandas(part, schema=self.schemas["issues"], preserve_index=False)
             self._write("issues", table, int(y))
 
     def close(self) -> None:
-        for name, year in list(self.buffers):
-            self._flush(name, year)
-        for name in ("values", "issues"):
+        for key in list(self.buffers):
+            self._flush(key)
+        for name in ("reports", "values", "issues"):
             self._writer(name, None)  # no rows at all: still a file with the schema
         for w in self.writers.values():
             w.close()
         for name in ("reports", "values", "issues"):
             os.replace(os.path.join(self.out_dir, f"{name}.parquet{self.tag}"),
                        os.path.join(self.out_dir, f"{name}.parquet"))
-        for name in ("values", "issues"):
+        for name in ("reports", "values", "issues"):
             os.makedirs(os.path.join(self.ds_tmp, name), exist_ok=True)
         ds_root = os.path.join(self.out_dir, "dataset")
         old = ds_root + ".old" + self.tag

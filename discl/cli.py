@@ -87,9 +87,8 @@ def ingest(
     with progress:
         task = progress.add_task("read", total=n_files)
         summary = run_batch(paths, out, settings, batch, on_result=show)
-    reps = summary.reports
-    counts = reps["status"].value_counts().to_dict()
-    console.print(f"total: {len(reps)} files — {counts.get('ok', 0)} ok, {counts.get('partial', 0)} partial, "
+    counts = summary.counts
+    console.print(f"total: {summary.files} files — {counts.get('ok', 0)} ok, {counts.get('partial', 0)} partial, "
                   f"{counts.get('failed', 0)} failed; {summary.n_values} values; {summary.n_errors} check errors; "
                   f"{summary.read} read, {summary.reused} unchanged; {summary.seconds:.1f} s; written to {out}")
     raise typer.Exit(1 if counts.get("failed", 0) else 0)

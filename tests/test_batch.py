@@ -127,29 +127,31 @@ def test_kill_9_and_resume(tmp_path):
     cache = out / B.CACHE_DIR
     deadline = time.time() + 120
     while time.time() < deadline:
-        parts = list(cache.rglob("*.json.gz")) if cache.exists() else []
+        parts = list(cache.rglob("*.json")) if cache.exists() else []
         if len(parts) >= 10:
             break
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    done_before = len(list(cache.rglob("*.json.gz")))
+    done_before = len(list(cache.rglob("*.json")))
     assert 10 <= done_before < 61, "the run was not interrupted half way"
     s = B.ingest([src], out, batch=B.BatchSettings(workers=2))
     assert s.reused >= done_before - 1 and s.read + s.reused == 61
     r, v, _ = _frames(out)
     assert len(r) == 61 and r["report_id"].is_unique
+    assert not list((out / B.CACHE_DIR).glob("index.*")), "the killed run's scratch index was not removed"
     fresh = B.ingest([src], tmp_path / "fresh", batch=B.BatchSettings(workers=1, use_cache=False))
     rf, vf, _ = _frames(tmp_path / "fresh")
     pd.testing.assert_frame_equal(v, vf)
     assert not v.duplicated(["report_id", "table", "row", "col"]).any()
 
 
-def test_dask_engine_matches_local(tmp_path):
+def test_dask_engine_matches_local(tmp_path, monkeypatch):
     distributed = pytest.importorskip("distributed")
     src = tmp_path / "in"
     _write_reports(src, 8)
     B.ingest([src], tmp_path / "local", batch=B.BatchSettings(workers=2))
+    monkeypatch.setattr(B, "DASK_TASKS_PER_THREAD", 1)  # 9 files through a window of 2 tasks
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         B.ingest([src], tmp_path / "dask", batch=B.BatchSettings(engine="dask", scheduler=cluster.scheduler_address))
@@ -173,3 +175,34 @@ def test_batch_outputs_equal_the_in_memory_api(tmp_path):
     pd.testing.assert_frame_equal(v, v2, check_dtype=False)
     pd.testing.assert_frame_equal(i, i2, check_dtype=False)
     assert (i["rule"] == "X-1").any(), "agencies recur across years here: the cross-year pass ran"
+
+
+def test_crowded_agencies_and_tiny_buffers_give_the_in_memory_result(tmp_path, monkeypatch):
+    """The cross-year pass in year windows (an agency with several reports a year), chunks of a few
+    agencies, and the writer's compaction and flushes give exactly the tables discl.load gives."""
+    import discl
+
+    src = tmp_path / "in"
+    src.mkdir()
+    rng = random.Random(5)
+    agencies = ["拥挤区人民政府"] * 12 + ["乙区人民政府"] * 4 + ["丙区人民政府"] * 2
+    for i, agency in enumerate(agencies):
+        spec = random_spec(rng, year=2019 + i % 4, agency=agency)
+        (src / f"r{i:02d}.txt").write_text(render_text(spec), encoding="utf-8")
+    monkeypatch.setattr(B, "CROSS_PAIRS", 5)  # 拥挤区: 3 reports a year, 27 pairs -> year windows
+    monkeypatch.setattr(B, "CROSS_CHUNK", 3)  # 乙区 and 丙区 go in separate chunks
+    monkeypatch.setattr(B._StreamWriter, "ROW_GROUP", 50)
+    monkeypatch.setattr(B._StreamWriter, "COMPACT", 2)
+    out = tmp_path / "out"
+    B.ingest([src], out, batch=B.BatchSettings(workers=2))  # the cross-report chunks run on the pool
+    _, v, i = _frames(out)
+    c = discl.load(src)
+    v2 = c.values.sort_values(["report_id", "table", "row", "col"]).reset_index(drop=True)
+    i2 = c.issues.sort_values(["report_id", "rule", "table", "row", "col", "message"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(v, v2, check_dtype=False)
+    pd.testing.assert_frame_equal(i, i2, check_dtype=False)
+    x1 = i[i["rule"] == "X-1"]
+    assert x1["report_id"].nunique() >= 9, "every 拥挤区 report after 2019 is compared with each of the year before"
+    ds = pd.read_parquet(out / "dataset" / "issues")
+    assert len(ds) == len(i)
+    assert not list((out / B.CACHE_DIR).glob("index.*"))
