@@ -315,16 +315,12 @@ class _Index:
         self.db.close()
         os.remove(self.path)
 
-    # paths go in as bytes: names that are not UTF-8 (surrogate escapes) survive the round trip
-    @staticmethod
-    def _key(path: str) -> bytes:
-        return os.fsencode(path)
-
     def add_paths(self, paths: Iterable[str]) -> None:
         """Record the files in the order found; a file named twice counts once."""
         it = iter(paths)
         while True:
-            page = [(self._key(p),) for _, p in zip(range(self.PAGE), it)]
+            # paths go in as bytes: names that are not UTF-8 (surrogate escapes) survive the round trip
+            page = [(os.fsencode(p),) for _, p in zip(range(self.PAGE), it)]
             if not page:
                 break
             self.db.executemany("INSERT OR IGNORE INTO files(path) VALUES (?)", page)
@@ -341,8 +337,8 @@ class _Index:
             last = rows[-1][0]
             yield [(r[0], os.fsdecode(r[1]), *r[2:]) if isinstance(r[1], bytes) else r for r in rows]
 
-    def set_sha(self, idx: int, sha: str) -> None:
-        self.db.execute("UPDATE files SET sha = ?, todo = 1 WHERE idx = ?", (sha, idx))
+    def set_sha(self, idx: int, sha: str, todo: bool) -> None:
+        self.db.execute("UPDATE files SET sha = ?, todo = ? WHERE idx = ?", (sha, int(todo), idx))
 
     def set_report(self, idx: int, report: dict, reused: bool = False) -> None:
         self.db.execute(
@@ -413,11 +409,10 @@ def ingest(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike,
                             False, on_result)
                     continue
                 cached = cache.get(sha) if batch.use_cache else None
-                if cached is not None and cached.get("checks") == batch.checks:
-                    index.db.execute("UPDATE files SET sha = ? WHERE idx = ?", (sha, idx))
+                reuse = cached is not None and cached.get("checks") == batch.checks
+                index.set_sha(idx, sha, todo=not reuse)
+                if reuse:
                     _record(index, idx, _for_path(cached["report"], f), True, on_result)
-                else:
-                    index.set_sha(idx, sha)
             index.db.commit()
         n_read = index.count("todo = 1")
 
