@@ -127,3 +127,15 @@ def test_blank_total_is_not_shifted_into_the_row(fmt, tmp_path):
     cells[("requests", "carried_over", "natural_person")] = ""
     spec = ReportSpec(agency=spec.agency, year=spec.year, template=spec.template, cells=cells)
     _check(spec, _write(spec, fmt, tmp_path))
+
+
+def test_xhtml_with_an_xml_declaration(tmp_path):
+    """Regression: an XHTML page opening with <?xml ... encoding="UTF-8"?> (LibreOffice's export, some
+    CMSs) failed as 'corrupt': lxml refuses a decoded string that declares an encoding."""
+    spec = random_spec(random.Random(11), template="gb2021")
+    page = render_html(spec, chrome=True)
+    p = tmp_path / "r.html"
+    p.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.1//EN" '
+                 '"http://www.w3.org/TR/xhtml11/DTD/xhtml11.dtd">\n'
+                 + page.replace("<html>", '<html xmlns="http://www.w3.org/1999/xhtml">', 1), encoding="utf-8")
+    _check(spec, str(p))

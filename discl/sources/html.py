@@ -16,6 +16,9 @@ _BLOCK = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "sec
 _SKIP = {"script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "head",
          "select", "option", "textarea", "button"}
 _WS = re.compile(r"[ \t\r\f\v\u3000\u00a0]+")
+# XHTML pages (LibreOffice exports, some CMSs) open with an XML declaration, which lxml refuses in an
+# already decoded string: the text is decoded by then, so the declaration's encoding is moot
+_XML_DECL = re.compile(r"\A\ufeff?\s*<\?xml[^>]*\?>", re.I)
 
 
 def html_to_document(path: str, settings: ReadSettings = DEFAULT_SETTINGS) -> Document:
@@ -40,7 +43,7 @@ def html_text_to_document(text: str, path: str = "<string>") -> Document:
     parser = lhtml.HTMLParser(no_network=True, remove_comments=True, remove_pis=True,
                               huge_tree=False, recover=True)
     try:
-        root = lhtml.document_fromstring(text or "<html></html>", parser=parser)
+        root = lhtml.document_fromstring(_XML_DECL.sub("", text, count=1) or "<html></html>", parser=parser)
     except (etree.ParserError, ValueError) as e:
         raise DocumentError("corrupt", f"the page cannot be parsed as HTML ({e})", path) from e
     walker = _Walker()
