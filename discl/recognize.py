@@ -635,6 +635,15 @@ def proactive_from_lines(lines: list[Line], template: str | None, rec: Recogniti
     current: list[tuple[str, str]] = []  # (measure id, header text) of the current block
     header_open = False
     done: set[str] = set()
+    # an item label with no numbers after it (a table copied one cell per line, or numbers wrapped by a
+    # PDF-to-text tool) takes the values-only row that follows it
+    pending: list[tuple[RowDef, Line]] = []
+
+    def settle() -> None:
+        """A waiting label that got no numbers: its cells are recorded as unreadable, not dropped."""
+        if pending:
+            d, line = pending.pop()
+            item_row(d, [], line, "")
 
     def set_header(found: list[tuple[str, str]]) -> None:
         nonlocal current, header_open
@@ -649,6 +658,13 @@ def proactive_from_lines(lines: list[Line], template: str | None, rec: Recogniti
                               f"item {d.id} appears more than once; the first occurrence is kept"))
             return
         ms = [m for m, _ in current] or list(default_measures.get(d.id, []))
+        assumed = not current
+        defaults = list(default_measures.get(d.id, []))
+        n_given = len(cells) if cells else len(_tokens(tokens_text or ""))
+        if current and set(ms) < set(defaults) and n_given == len(defaults):
+            # part of the header was read (a header cell wrapped over two lines is not a label), and the
+            # row has exactly the template's cells for this item: the template's columns are used
+            ms, assumed = defaults, True
         if not ms:
             rec.notes.append(("read.no_header", "warning", "proactive", d.id,
                               f"item {d.id}: no column header found, its cells are not read"))
@@ -660,24 +676,32 @@ def proactive_from_lines(lines: list[Line], template: str | None, rec: Recogniti
         headers = dict(current)
         for v in rec.values[start:]:
             _apply_unit(v, headers.get(v.col, ""))
-            if not current:
-                v.flags.append("header_assumed")  # columns placed by the template, no header was read
+            if assumed:
+                v.flags.append("header_assumed")  # columns placed by the template, not by a header read
         done.add(d.id)
 
     for line in lines:
         if line.is_text:
             for piece, is_caption in cut_text(line.cells[0].text, _BLOCK_START):
                 if is_caption:
+                    settle()
                     current, header_open = [], False
                     continue
                 sub = Line([LCell(piece, line.cells[0].ref, line.cells[0].page)], True)
                 for d, rest, cell in _split_text_line(sub, defs):
+                    has_digits = bool(re.search(r"\d", _nfkc(rest)))
                     if d is None:
+                        if pending and has_digits and _all_values(rest):
+                            item_row(pending.pop()[0], [], sub, rest)
                         continue
+                    settle()
                     if d in measures:
                         set_header([(d.id, d.zh + rest)])
                         continue
-                    item_row(d, [], sub, rest)
+                    if has_digits:
+                        item_row(d, [], sub, rest)
+                    else:
+                        pending.append((d, sub))
             continue
         norm_cells = [normalize_label(c.text) for c in line.cells]
         joined = "".join(norm_cells)
@@ -690,6 +714,7 @@ def proactive_from_lines(lines: list[Line], template: str | None, rec: Recogniti
             if ms:
                 found_measures.append((ms[0].rowdef.id, c.text))
         if found_measures:
+            settle()
             header_open = False
             set_header(found_measures)
             continue
@@ -698,12 +723,16 @@ def proactive_from_lines(lines: list[Line], template: str | None, rec: Recogniti
             if not is_value_text(c.text):
                 label_end = i
         if label_end < 0:
+            if pending and any(re.search(r"\d", c.text) for c in line.cells):
+                item_row(pending.pop()[0], line.cells, line, None)
             continue
         label = "".join(norm_cells[: label_end + 1])
         its = _find_labels(label, items)
         if not its:
             continue
+        settle()
         item_row(its[-1].rowdef, line.cells[label_end + 1:], line, None)
+    settle()
     rec.found["proactive"] = bool(done)
 
 

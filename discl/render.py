@@ -682,11 +682,13 @@ def render_html(spec: ReportSpec, encoding: str | None = None, chrome: bool = Fa
 # Text and Markdown
 # --------------------------------------------------------------------------------------------------------------
 
-def render_text(spec: ReportSpec) -> str:
+def render_text(spec: ReportSpec, cell_per_line: bool = False) -> str:
     """Plain text like a copy of the web page: table rows one per line, cells separated by tabs.
 
     A column span is one field; a label column merged from a row above is an empty field, so every data
-    row of table 三 ends with its 7 values.
+    row of table 三 ends with its 7 values. ``cell_per_line`` writes every cell on its own line, a
+    blank cell as a no-break space and an empty line after each row, as a word processor saves a table
+    as text (or a PDF viewer copies one).
     """
     narrative = _narrative(spec)
     tables = _section_tables(spec, compact=True)
@@ -696,7 +698,11 @@ def render_text(spec: ReportSpec) -> str:
         lines.append(titles[s])
         lines += narrative.get(s, [])
         if s in tables:
-            lines += ["\t".join(f) for f in tables[s].line_fields()]
+            for fields in tables[s].line_fields():
+                if cell_per_line:
+                    lines += [f or "\u00a0" for f in fields] + [""]
+                else:
+                    lines.append("\t".join(fields))
         lines.append("")
     return "\n".join(lines)
 

@@ -51,6 +51,8 @@ def _write(spec: ReportSpec, fmt: str, d) -> str:
     p = d / f"r.{fmt}"
     if fmt == "txt":
         p.write_text(render_text(spec), encoding="utf-8")
+    elif fmt == "cells.txt":
+        p.write_text(render_text(spec, cell_per_line=True), encoding="utf-8")
     elif fmt == "html":
         p.write_text(render_html(spec, chrome=True), encoding="utf-8")
     elif fmt == "htm":
@@ -84,7 +86,7 @@ def _check(spec: ReportSpec, path: str) -> None:
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
-@pytest.mark.parametrize("fmt", ["txt", "html", "htm", "md"])
+@pytest.mark.parametrize("fmt", ["txt", "cells.txt", "html", "htm", "md"])
 @FAST
 @given(spec=specs())
 def test_roundtrip(fmt, spec, tmp_path_factory):

@@ -1,5 +1,8 @@
-"""Plain text extractions: tab-separated table rows, paragraphs, page breaks, crawler headers."""
+"""Plain text extractions: tab-separated table rows, one-cell-per-line tables, paragraphs, page breaks."""
 from __future__ import annotations
+
+import re
+import unicodedata
 
 from ..settings import DEFAULT_SETTINGS, ReadSettings
 from ._decode import bytes_to_text
@@ -29,7 +32,7 @@ def text_string_to_document(text: str, path: str = "<string>", fmt: str = "txt")
             blocks.append(Table(rows=rows))
             rows = []
 
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n"):
+    for line in _join_cell_lines(text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")):
         if "\t" in line and line.strip():
             rows.append([Cell(c.strip()) for c in line.split("\t")])
             continue
@@ -38,3 +41,64 @@ def text_string_to_document(text: str, path: str = "<string>", fmt: str = "txt")
             blocks.append(Paragraph(line.strip()))
     close_table()
     return Document(path=path, format=fmt, blocks=blocks)
+
+
+# A table copied from a PDF viewer, or saved as text by a word processor, puts every cell on its own
+# line (often with empty lines between them); a blank cell is then a line holding only a no-break or
+# ideographic space (the &nbsp; of the source), which is kept as an empty cell.
+_CELL_VALUE = re.compile(r"[+\-]?\d[\d,.]*(?:万元|亿元|元|件|个|项|条|次)?|[—–\-―/]+")
+_BLANK_CELL = re.compile(r"[ \t]*[\u00a0\u3000][\s\u00a0\u3000]*")
+
+
+def _cell_kind(line: str) -> str:
+    if _BLANK_CELL.fullmatch(line):
+        return "blank"
+    s = line.strip()
+    if not s:
+        return "gap"
+    return "value" if _CELL_VALUE.fullmatch(unicodedata.normalize("NFKC", s)) else "text"
+
+
+def _join_cell_lines(lines: list[str]) -> list[str]:
+    """Runs of one-cell lines (at least two cells, one of them a value) become tab-separated rows.
+
+    Empty lines either separate every cell (a PDF viewer's copy: the run is one row) or end a row (a
+    word processor's export: the blank label cells of the next row must not join this one).
+
+    >>> _join_cell_lines(["（一）予以公开", "258", "12", "\\u00a0", "1", "", "结语"])
+    ['（一）予以公开', '258\\t12\\t\\t1', '结语']
+    >>> _join_cell_lines(["（二）部分公开", "3", "\\u00a0", "1", "", "\\u00a0", "（三）不予公开"])
+    ['（二）部分公开', '3\\t\\t1', '\\xa0', '（三）不予公开']
+    >>> _join_cell_lines(["表三", "3", "", "0", "", "5", "下一行"])  # empty lines between all cells
+    ['表三', '3\\t0\\t5', '下一行']
+    >>> _join_cell_lines(["正文", "3", "下一页"])  # a lone number (a page number) stays a line
+    ['正文', '3', '下一页']
+    """
+    out: list[str] = []
+    i, n = 0, len(lines)
+    while i < n:
+        if _cell_kind(lines[i]) not in ("value", "blank"):
+            out.append(lines[i])
+            i += 1
+            continue
+        # the run: cell lines and empty lines up to the next text line, cut into segments at empty lines
+        segments: list[list[tuple[int, str]]] = [[]]
+        j = i
+        while j < n and (kind := _cell_kind(lines[j])) != "text":
+            if kind == "gap":
+                if segments[-1]:
+                    segments.append([])
+            else:
+                segments[-1].append((j, lines[j].strip() if kind == "value" else ""))
+            j += 1
+        segments = [seg for seg in segments if seg]
+        if all(len(seg) == 1 for seg in segments):
+            segments = [[c for seg in segments for c in seg]]
+        for seg in segments:
+            cells = [c for _, c in seg]
+            if len(cells) >= 2 and any(cells):
+                out.append("\t".join(cells))
+            else:
+                out.extend(lines[k] for k, _ in seg)
+        i = j
+    return out
