@@ -66,18 +66,29 @@ def _write(spec: ReportSpec, fmt: str, d) -> str:
     return str(p)
 
 
-def _check(spec: ReportSpec, path: str) -> None:
+def _check(spec: ReportSpec, path: str, lone_blank_ambiguous: bool = False) -> None:
+    """``lone_blank_ambiguous``: one-cell-per-line text cannot tell a lone blank cell after a label
+    (a 主动公开 item with one column) from a missing one; such a cell may be flagged ambiguous instead
+    of blank (still missing, and the report partial). Every other cell must read exactly."""
     rep = discl.read_report(path, checks=False)
-    assert rep.meta["status"] == "ok", rep.meta["error"]
+    v = rep.values
+    lone = set()
+    if lone_blank_ambiguous:
+        amb = v[v["flags"].str.contains("ambiguous", na=False)]
+        lone = {(t, r, c) for t, r, c in zip(amb["table"], amb["row"], amb["col"])
+                if spec.cells.get((t, r, c)) == "" and t == "proactive"}
+    if not lone:
+        assert rep.meta["status"] == "ok", rep.meta["error"]
     assert rep.meta["year"] == spec.year and rep.meta["agency"] == spec.agency
     assert rep.meta["template"] == spec.template
-    v = rep.values
     got = {(t, r, c): (val, f) for t, r, c, val, f in zip(v["table"], v["row"], v["col"], v["value"], v["flags"])}
     assert set(got) == set(spec.cells), "cells read that were not printed, or printed cells not read"
     for key, text in spec.cells.items():
         exp, flag = _expected(key, text)
         val, flags = got[key]
-        if flag:
+        if key in lone:
+            assert math.isnan(val), (key, text, val, flags)
+        elif flag:
             assert math.isnan(val) and flag in flags, (key, text, val, flags)
         else:
             assert val == pytest.approx(exp, abs=1e-9), (key, text, val)
@@ -90,7 +101,7 @@ FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthChe
 @FAST
 @given(spec=specs())
 def test_roundtrip(fmt, spec, tmp_path_factory):
-    _check(spec, _write(spec, fmt, tmp_path_factory.mktemp(fmt)))
+    _check(spec, _write(spec, fmt, tmp_path_factory.mktemp(fmt)), lone_blank_ambiguous=fmt == "cells.txt")
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
