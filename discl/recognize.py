@@ -723,7 +723,9 @@ def proactive_from_lines(lines: list[Line], template: str | None, rec: Recogniti
             if not is_value_text(c.text):
                 label_end = i
         if label_end < 0:
-            if pending and any(re.search(r"\d", c.text) for c in line.cells):
+            # the values row of a waiting label: numbers, or only blank cells (a row left blank)
+            if pending and (any(re.search(r"\d", c.text) for c in line.cells)
+                            or not any(clean_cell_text(c.text) for c in line.cells)):
                 item_row(pending.pop()[0], line.cells, line, None)
             continue
         label = "".join(norm_cells[: label_end + 1])

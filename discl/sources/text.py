@@ -33,6 +33,9 @@ def text_string_to_document(text: str, path: str = "<string>", fmt: str = "txt")
             rows = []
 
     for line in _join_cell_lines(text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")):
+        if isinstance(line, list):
+            rows.append([Cell(c) for c in line])
+            continue
         if "\t" in line and line.strip():
             rows.append([Cell(c.strip()) for c in line.split("\t")])
             continue
@@ -59,22 +62,25 @@ def _cell_kind(line: str) -> str:
     return "value" if _CELL_VALUE.fullmatch(unicodedata.normalize("NFKC", s)) else "text"
 
 
-def _join_cell_lines(lines: list[str]) -> list[str]:
-    """Runs of one-cell lines (at least two cells, one of them a value) become tab-separated rows.
+def _join_cell_lines(lines: list[str]) -> list[str | list[str]]:
+    """Runs of one-cell lines (at least two cells, one of them a value) become table rows (lists of
+    cells); so does a lone blank cell right after a line of text (a one-column row left blank).
 
     Empty lines either separate every cell (a PDF viewer's copy: the run is one row) or end a row (a
     word processor's export: the blank label cells of the next row must not join this one).
 
     >>> _join_cell_lines(["（一）予以公开", "258", "12", "\\u00a0", "1", "", "结语"])
-    ['（一）予以公开', '258\\t12\\t\\t1', '结语']
+    ['（一）予以公开', ['258', '12', '', '1'], '结语']
     >>> _join_cell_lines(["（二）部分公开", "3", "\\u00a0", "1", "", "\\u00a0", "（三）不予公开"])
-    ['（二）部分公开', '3\\t\\t1', '\\xa0', '（三）不予公开']
+    ['（二）部分公开', ['3', '', '1'], '\\xa0', '（三）不予公开']
     >>> _join_cell_lines(["表三", "3", "", "0", "", "5", "下一行"])  # empty lines between all cells
-    ['表三', '3\\t0\\t5', '下一行']
+    ['表三', ['3', '0', '5'], '下一行']
+    >>> _join_cell_lines(["行政强制", "\\u00a0", "", "行政事业性收费"])
+    ['行政强制', [''], '行政事业性收费']
     >>> _join_cell_lines(["正文", "3", "下一页"])  # a lone number (a page number) stays a line
     ['正文', '3', '下一页']
     """
-    out: list[str] = []
+    out: list[str | list[str]] = []
     i, n = 0, len(lines)
     while i < n:
         if _cell_kind(lines[i]) not in ("value", "blank"):
@@ -94,10 +100,10 @@ def _join_cell_lines(lines: list[str]) -> list[str]:
         segments = [seg for seg in segments if seg]
         if all(len(seg) == 1 for seg in segments):
             segments = [[c for seg in segments for c in seg]]
-        for seg in segments:
+        for k, seg in enumerate(segments):
             cells = [c for _, c in seg]
-            if len(cells) >= 2 and any(cells):
-                out.append("\t".join(cells))
+            if (len(cells) >= 2 and any(cells)) or (k == 0 and i > 0 and cells == [""]):
+                out.append(cells)
             else:
                 out.extend(lines[k] for k, _ in seg)
         i = j
