@@ -723,9 +723,8 @@ def proactive_from_lines(lines: list[Line], template: str | None, rec: Recogniti
             if not is_value_text(c.text):
                 label_end = i
         if label_end < 0:
-            # the values row of a waiting label: numbers, or only blank cells (a row left blank)
-            if pending and (any(re.search(r"\d", c.text) for c in line.cells)
-                            or not any(clean_cell_text(c.text) for c in line.cells)):
+            # the values row of a waiting label (numbers, dashes or blank cells: no label of its own)
+            if pending and line.cells:
                 item_row(pending.pop()[0], line.cells, line, None)
             continue
         label = "".join(norm_cells[: label_end + 1])

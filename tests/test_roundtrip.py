@@ -131,13 +131,14 @@ def test_blank_total_is_not_shifted_into_the_row(fmt, tmp_path):
     _check(spec, _write(spec, fmt, tmp_path))
 
 
-def test_lone_blank_cell_one_cell_per_line(tmp_path):
-    """Regression (found by the property test in CI): in one-cell-per-line text, a one-column 主动公开
-    row left blank (行政强制, a lone no-break-space line) was read as a missing row, flagged ambiguous,
-    instead of a blank cell."""
+@pytest.mark.parametrize("lone", ["", "—"])
+def test_lone_blank_cell_one_cell_per_line(lone, tmp_path):
+    """Regression (found by the property test): in one-cell-per-line text, a one-column 主动公开 row
+    left blank or dashed (行政强制, a lone no-break-space or '—' line) was read as a row without
+    cells, flagged ambiguous, instead of a blank or dash cell."""
     spec = random_spec(random.Random(3), template="gb2021")
     cells = dict(spec.cells)
-    cells[("proactive", "admin_coercion", "decisions")] = ""
+    cells[("proactive", "admin_coercion", "decisions")] = lone
     spec = ReportSpec(agency=spec.agency, year=spec.year, template=spec.template, cells=cells)
     _check(spec, _write(spec, "cells.txt", tmp_path))
 

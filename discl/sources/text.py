@@ -64,7 +64,8 @@ def _cell_kind(line: str) -> str:
 
 def _join_cell_lines(lines: list[str]) -> list[str | list[str]]:
     """Runs of one-cell lines (at least two cells, one of them a value) become table rows (lists of
-    cells); so does a lone blank cell right after a line of text (a one-column row left blank).
+    cells); so does a lone cell right after a line of text (a one-column row: a number, a dash, or a
+    blank cell).
 
     Empty lines either separate every cell (a PDF viewer's copy: the run is one row) or end a row (a
     word processor's export: the blank label cells of the next row must not join this one).
@@ -77,8 +78,8 @@ def _join_cell_lines(lines: list[str]) -> list[str | list[str]]:
     ['表三', ['3', '0', '5'], '下一行']
     >>> _join_cell_lines(["行政强制", "\\u00a0", "", "行政事业性收费"])
     ['行政强制', [''], '行政事业性收费']
-    >>> _join_cell_lines(["正文", "3", "下一页"])  # a lone number (a page number) stays a line
-    ['正文', '3', '下一页']
+    >>> _join_cell_lines(["行政强制", "—", "行政事业性收费"])
+    ['行政强制', ['—'], '行政事业性收费']
     """
     out: list[str | list[str]] = []
     i, n = 0, len(lines)
@@ -102,7 +103,7 @@ def _join_cell_lines(lines: list[str]) -> list[str | list[str]]:
             segments = [[c for seg in segments for c in seg]]
         for k, seg in enumerate(segments):
             cells = [c for _, c in seg]
-            if (len(cells) >= 2 and any(cells)) or (k == 0 and i > 0 and cells == [""]):
+            if (len(cells) >= 2 and any(cells)) or (k == 0 and i > 0 and len(cells) == 1):
                 out.append(cells)
             else:
                 out.extend(lines[k] for k, _ in seg)
