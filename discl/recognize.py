@@ -645,12 +645,18 @@ def proactive_from_lines(lines: list[Line], template: str | None, rec: Recogniti
             d, line = pending.pop()
             item_row(d, [], line, "")
 
-    def set_header(found: list[tuple[str, str]]) -> None:
-        nonlocal current, header_open
+    # where each measure sits in a one-line table header, and that line's width: a row as wide as
+    # its header takes its cells by position (a Markdown row padded with empty cells is not ambiguous)
+    header_pos: tuple[int, dict[str, int]] | None = None
+
+    def set_header(found: list[tuple[str, str]], pos: tuple[int, dict[str, int]] | None = None) -> None:
+        nonlocal current, header_open, header_pos
+        header_pos = pos if not (header_open and current) else None
         current = (current + found) if header_open else found
         header_open = True
 
-    def item_row(d: RowDef, cells: list[LCell], line: Line, tokens_text: str | None) -> None:
+    def item_row(d: RowDef, cells: list[LCell], line: Line, tokens_text: str | None,
+                 label_end: int = -1) -> None:
         nonlocal header_open
         header_open = False
         if d.id in done:
@@ -671,6 +677,9 @@ def proactive_from_lines(lines: list[Line], template: str | None, rec: Recogniti
             return
         if d.id == "admin_fees" and "decisions" in ms and template == "gb2019":
             ms = [m for m in ms if m != "decisions"]
+        if (header_pos and not assumed and label_end >= 0 and len(line.cells) == header_pos[0]
+                and all(label_end < header_pos[1].get(m, -1) for m in ms)):
+            cells = [line.cells[header_pos[1][m]] for m in ms]
         start = len(rec.values)
         _assign("proactive", d.id, ms, cells, line, None, rec, tokens_text=tokens_text)
         headers = dict(current)
@@ -709,14 +718,16 @@ def proactive_from_lines(lines: list[Line], template: str | None, rec: Recogniti
             current, header_open = [], False
             continue
         found_measures: list[tuple[str, str]] = []
-        for c, n in zip(line.cells, norm_cells):
+        positions: dict[str, int] = {}
+        for i, (c, n) in enumerate(zip(line.cells, norm_cells)):
             ms = _find_labels(n, measures)
             if ms:
                 found_measures.append((ms[0].rowdef.id, c.text))
+                positions.setdefault(ms[0].rowdef.id, i)
         if found_measures:
             settle()
             header_open = False
-            set_header(found_measures)
+            set_header(found_measures, (len(line.cells), positions))
             continue
         label_end = -1
         for i, c in enumerate(line.cells):
@@ -732,7 +743,7 @@ def proactive_from_lines(lines: list[Line], template: str | None, rec: Recogniti
         if not its:
             continue
         settle()
-        item_row(its[-1].rowdef, line.cells[label_end + 1:], line, None)
+        item_row(its[-1].rowdef, line.cells[label_end + 1:], line, None, label_end)
     settle()
     rec.found["proactive"] = bool(done)
 

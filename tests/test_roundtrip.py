@@ -143,6 +143,18 @@ def test_lone_blank_cell_one_cell_per_line(lone, tmp_path):
     _check(spec, _write(spec, "cells.txt", tmp_path))
 
 
+def test_markdown_row_padded_like_its_header(tmp_path):
+    """Regression (found by the property test in CI): '| 行政事业性收费 |  | 0 |  |' under the header
+    '| 信息内容 | 上一年项目数量 | 本年增/减 |  |' was ambiguous (which empty cell is padding?); a row as
+    wide as its header now takes its cells by the header's positions."""
+    spec = random_spec(random.Random(1), template="gb2019")
+    cells = dict(spec.cells)
+    cells[("proactive", "admin_fees", "prev_year_items")] = ""
+    cells[("proactive", "admin_fees", "items_change")] = "0"
+    spec = ReportSpec(agency=spec.agency, year=spec.year, template=spec.template, cells=cells)
+    _check(spec, _write(spec, "md", tmp_path))
+
+
 def test_xhtml_with_an_xml_declaration(tmp_path):
     """Regression: an XHTML page opening with <?xml ... encoding="UTF-8"?> (LibreOffice's export, some
     CMSs) failed as 'corrupt': lxml refuses a decoded string that declares an encoding."""
