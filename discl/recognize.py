@@ -679,7 +679,19 @@ def proactive_from_lines(lines: list[Line], template: str | None, rec: Recogniti
             ms = [m for m in ms if m != "decisions"]
         if (header_pos and not assumed and label_end >= 0 and len(line.cells) == header_pos[0]
                 and all(label_end < header_pos[1].get(m, -1) for m in ms)):
-            cells = [line.cells[header_pos[1][m]] for m in ms]
+            order = [header_pos[1][m] for m in ms]
+            stray = [c.text for i, c in enumerate(line.cells)
+                     if i > label_end and i not in order and clean_cell_text(c.text)]
+            if stray:
+                # a number under no header: which cell belongs where is not known, nothing is guessed
+                raw = " ".join(c.text for c in line.cells[label_end + 1:])
+                rec.notes.append(("read.ambiguous", "warning", "proactive", d.id,
+                                  f"item {d.id}: {stray!r} stands under no column header; raw text: {raw!r}"))
+                rec.values.extend(_missing("proactive", d.id, m, line.cells[label_end], raw, "ambiguous")
+                                  for m in ms)
+                done.add(d.id)
+                return
+            cells = [line.cells[i] for i in order]
         start = len(rec.values)
         _assign("proactive", d.id, ms, cells, line, None, rec, tokens_text=tokens_text)
         headers = dict(current)

@@ -155,6 +155,23 @@ def test_markdown_row_padded_like_its_header(tmp_path):
     _check(spec, _write(spec, "md", tmp_path))
 
 
+def test_number_under_no_header_is_not_placed(tmp_path):
+    """A number in the header's empty column makes the row ambiguous: before, the empty first cell
+    was dropped as padding and 0/7 were read as the two measures, without a flag."""
+    spec = random_spec(random.Random(1), template="gb2019")
+    cells = dict(spec.cells)
+    cells[("proactive", "admin_fees", "prev_year_items")] = ""
+    cells[("proactive", "admin_fees", "items_change")] = "0"
+    spec = ReportSpec(agency=spec.agency, year=spec.year, template=spec.template, cells=cells)
+    p = tmp_path / "r.md"
+    text = render_markdown(spec)
+    assert "| 行政事业性收费 |  | 0 |  |" in text
+    p.write_text(text.replace("| 行政事业性收费 |  | 0 |  |", "| 行政事业性收费 |  | 0 | 7 |"), encoding="utf-8")
+    v = discl.read_report(str(p), checks=False).values
+    fees = v[v["row"] == "admin_fees"]
+    assert len(fees) == 2 and fees["value"].isna().all() and fees["flags"].str.contains("ambiguous").all()
+
+
 def test_xhtml_with_an_xml_declaration(tmp_path):
     """Regression: an XHTML page opening with <?xml ... encoding="UTF-8"?> (LibreOffice's export, some
     CMSs) failed as 'corrupt': lxml refuses a decoded string that declares an encoding."""
