@@ -656,7 +656,7 @@ def proactive_from_lines(lines: list[Line], template: str | None, rec: Recogniti
         header_open = True
 
     def item_row(d: RowDef, cells: list[LCell], line: Line, tokens_text: str | None,
-                 label_end: int = -1) -> None:
+                 label_end: int = -1, detached: bool = False) -> None:
         nonlocal header_open
         header_open = False
         if d.id in done:
@@ -699,6 +699,10 @@ def proactive_from_lines(lines: list[Line], template: str | None, rec: Recogniti
             _apply_unit(v, headers.get(v.col, ""))
             if assumed:
                 v.flags.append("header_assumed")  # columns placed by the template, not by a header read
+            if detached and "ambiguous" not in v.flags:
+                # the numbers were on the line after the label: the pairing is inferred (a page number
+                # between them would pair wrongly), so the value says so
+                v.flags.append("position_inferred")
         done.add(d.id)
 
     for line in lines:
@@ -713,7 +717,7 @@ def proactive_from_lines(lines: list[Line], template: str | None, rec: Recogniti
                     has_digits = bool(re.search(r"\d", _nfkc(rest)))
                     if d is None:
                         if pending and has_digits and _all_values(rest):
-                            item_row(pending.pop()[0], [], sub, rest)
+                            item_row(pending.pop()[0], [], sub, rest, detached=True)
                         continue
                     settle()
                     if d in measures:
@@ -748,7 +752,7 @@ def proactive_from_lines(lines: list[Line], template: str | None, rec: Recogniti
         if label_end < 0:
             # the values row of a waiting label (numbers, dashes or blank cells: no label of its own)
             if pending and line.cells:
-                item_row(pending.pop()[0], line.cells, line, None)
+                item_row(pending.pop()[0], line.cells, line, None, detached=True)
             continue
         label = "".join(norm_cells[: label_end + 1])
         its = _find_labels(label, items)

@@ -143,6 +143,20 @@ def test_lone_blank_cell_one_cell_per_line(lone, tmp_path):
     _check(spec, _write(spec, "cells.txt", tmp_path))
 
 
+def test_proactive_values_on_the_line_after_the_label_are_flagged(tmp_path):
+    """A 主动公开 label whose numbers come on the next line(s) is paired by position (a page number in
+    between would pair wrongly): those values carry position_inferred."""
+    spec = random_spec(random.Random(3), template="gb2021")
+    cells = dict(spec.cells)
+    cells[("proactive", "admin_coercion", "decisions")] = "5"
+    spec = ReportSpec(agency=spec.agency, year=spec.year, template=spec.template, cells=cells)
+    v = discl.read_report(_write(spec, "cells.txt", tmp_path), checks=False).values
+    row = v[(v["table"] == "proactive") & (v["row"] == "admin_coercion")]
+    assert row["value"].tolist() == [5.0] and "position_inferred" in row["flags"].iloc[0]
+    tab = discl.read_report(_write(spec, "txt", tmp_path), checks=False).values
+    assert "position_inferred" not in tab[(tab["table"] == "proactive") & (tab["row"] == "admin_coercion")]["flags"].iloc[0]
+
+
 def test_markdown_row_padded_like_its_header(tmp_path):
     """Regression (found by the property test in CI): '| 行政事业性收费 |  | 0 |  |' under the header
     '| 信息内容 | 上一年项目数量 | 本年增/减 |  |' was ambiguous (which empty cell is padding?); a row as
