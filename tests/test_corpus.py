@@ -8,14 +8,6 @@ import pytest
 import discl
 from conftest import CORPUS, corpus_dirs, corpus_report, load_expect
 
-# Figures in an expect.json that contradict the same report's hand-read truth.json and its printed
-# cells. They are kept as printed (never "fixed" to match) and listed here with the reason.
-KNOWN_EXPECT_ERRORS = {
-    ("fj-pingtan-2021-html", "requests", "withheld.state_secret", "total"):
-        "printed 0; truth.json table3_total_detail puts the 1/6/1 on 三类内部事务/行政执法案卷/行政查询事项",
-    ("fj-pingtan-2021-html", "requests", "withheld.law_prohibited", "total"): "printed 0 (see above)",
-    ("fj-pingtan-2021-html", "requests", "withheld.security_stability", "total"): "printed 0 (see above)",
-}
 # Figures a lossy extraction does not carry: the cell boundaries are gone and no arithmetic recovers
 # them, so the cells are flagged ambiguous instead of guessed.
 NOT_RECOVERABLE = {
@@ -59,16 +51,13 @@ def test_figures(d):
 
 def assert_figures(rep: discl.Report, d, name: str | None = None) -> None:
     """Every expect.json figure of corpus report ``d`` is in ``rep`` (``name``: the corpus entry whose
-    lists of known expect errors apply, when ``rep`` is a conversion of it)."""
+    list of unrecoverable cells applies, when ``rep`` is a conversion of it)."""
     name = name or d.name
     cells = _cells(rep)
     wrong = []
     for table, row, col, value in load_expect(d)["figures"]:
         key = (name, table, row, col)
         got = cells.get((table, row, col))
-        if key in KNOWN_EXPECT_ERRORS:
-            assert got is not None and got[0] != value, f"{key} now matches expect.json: drop it from the list"
-            continue
         if key in NOT_RECOVERABLE:
             # never a wrong number: missing and flagged
             assert got is not None and math.isnan(got[0]) and "ambiguous" in got[1]
