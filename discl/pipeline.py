@@ -12,16 +12,12 @@ import pandas as pd
 from .errors import DocumentError
 from .meta import document_to_meta
 from .recognize import Recognition, document_to_recognition
+from .schema import ISSUE_COLUMNS, REPORT_COLUMNS, VALUE_COLUMNS, frames_from_rows
 from .settings import DEFAULT_SETTINGS, ReadSettings
 from .sources import check_file, file_to_document
 from .sources.document import Document
 from .templates import detect_template
 
-VALUE_COLUMNS = ["report_id", "table", "row", "col", "value", "unit", "raw", "flags", "page", "cell", "bbox"]
-REPORT_COLUMNS = ["report_id", "path", "sha256", "format", "agency", "agency_key", "region", "year",
-                  "template", "status", "error_code", "error", "title", "n_pages", "n_values", "seconds"]
-ISSUE_COLUMNS = ["report_id", "rule", "severity", "table", "row", "col", "expected", "actual", "message",
-                 "message_en"]
 
 
 @dataclass
@@ -130,12 +126,10 @@ def _issue(report_id, rule, severity, table, row, col, message, message_en, expe
 
 
 def frames(results: list[FileResult]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Stack per-file results into the three tables with stable dtypes."""
-    reports = pd.DataFrame([{k: (printable_path(v) if k in ("path", "error") else v) for k, v in r.report.items()}
-                            for r in results], columns=REPORT_COLUMNS)
-    values = pd.DataFrame([v for r in results for v in r.values], columns=VALUE_COLUMNS)
-    issues = pd.DataFrame([i for r in results for i in r.issues], columns=ISSUE_COLUMNS)
-    return _types(reports, values, issues)
+    """Stack per-file results into the three tables with stable dtypes (:mod:`discl.schema`)."""
+    reports = [{k: (printable_path(v) if k in ("path", "error") else v) for k, v in r.report.items()}
+               for r in results]
+    return frames_from_rows(reports, (v for r in results for v in r.values), (i for r in results for i in r.issues))
 
 
 def printable_path(s):
@@ -143,17 +137,3 @@ def printable_path(s):
     if not isinstance(s, str):
         return s
     return s.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-def _types(reports, values, issues):
-    reports = reports.astype({"year": "Int64", "n_pages": "Int64", "n_values": "Int64", "seconds": "float64"})
-    for c in ("report_id", "path", "sha256", "format", "agency", "agency_key", "region", "template", "status",
-              "error_code", "error", "title"):
-        reports[c] = reports[c].astype("string")
-    values = values.astype({"value": "float64", "page": "Int64"})
-    for c in ("report_id", "table", "row", "col", "unit", "raw", "flags", "cell", "bbox"):
-        values[c] = values[c].astype("string")
-    issues = issues.astype({"expected": "float64", "actual": "float64"})
-    for c in ("report_id", "rule", "severity", "table", "row", "col", "message", "message_en"):
-        issues[c] = issues[c].astype("string")
-    return reports, values, issues

@@ -100,8 +100,8 @@ def _by_id(entries: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def _label(entry: dict[str, Any], template: str) -> str:
-    """An entry's printed label; gb2019 prints a few labels differently (``zh_gb2019``)."""
-    return entry.get(f"zh_{template}", entry["zh"])
+    """An entry's printed label; gb2019 prints a few labels differently (``zh_by``)."""
+    return entry.get("zh_by", {}).get(template, entry["zh"])
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -525,7 +525,9 @@ def review_grid(spec: ReportSpec) -> Grid:
     """Table 四: three header rows (行政复议 | 行政诉讼 › 未经复议直接起诉 / 复议后起诉 › outcomes) and one
     unlabelled data row of 15 cells."""
     rl = templates()["review_litigation"]
-    procs, outcomes = rl["proceedings"], rl["outcomes"]
+    outcomes = rl["outcomes"]
+    parents = {g["id"]: g["zh"] for g in rl["proceeding_groups"]}
+    procs = [{**p, "parent": parents.get(p.get("group"))} for p in rl["proceedings"]]
     n = len(outcomes)
     g = _GridBuilder("review_litigation", n * len(procs))
     g.new_row()
