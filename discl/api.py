@@ -6,28 +6,16 @@ Both return objects holding the three tables of the project's vocabulary (``repo
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
 
+from .checks import run_checks
 from .pipeline import FileResult, file_to_result, frames
 from .settings import DEFAULT_SETTINGS, ReadSettings
-from .sources import READABLE_EXTENSIONS
+from .sources import iter_files
 from .templates import request_columns, spec, zh_label
-
-
-def _run_checks(reports: pd.DataFrame, values: pd.DataFrame, issues: pd.DataFrame,
-                texts: dict[str, str], cross: bool = True) -> pd.DataFrame:
-    """Append the consistency findings (:mod:`discl.checks`) to the extraction issues."""
-    from .checks import report_issues, values_to_issues
-
-    found = (values_to_issues if cross else report_issues)(values, reports, texts)
-    if found is None or found.empty:
-        return issues
-    found = found.reindex(columns=issues.columns)
-    out = pd.concat([issues, found.astype(issues.dtypes.to_dict())], ignore_index=True)
-    return out
 
 
 @dataclass(frozen=True)
@@ -184,29 +172,15 @@ def read_report(path: str | os.PathLike, settings: ReadSettings = DEFAULT_SETTIN
     res = file_to_result(os.fspath(path), settings)
     reports, values, issues = frames([res])
     if checks and res.report["status"] != "failed":
-        issues = _run_checks(reports, values, issues, {res.report["report_id"]: res.text})
+        issues = run_checks(reports, values, issues, {res.report["report_id"]: res.text})
     return Report(res, _Tables(reports, values, issues))
-
-
-def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
-    """Files named, and readable files found recursively in folders named (sorted, no hidden files)."""
-    for p in paths:
-        p = os.fspath(p)
-        if os.path.isdir(p):
-            for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for f in sorted(files):
-                    if not f.startswith(".") and os.path.splitext(f)[1].lower() in READABLE_EXTENSIONS:
-                        yield os.path.join(root, f)
-        else:
-            yield p
 
 
 def results_to_corpus(results: list[FileResult], checks: bool = True) -> Corpus:
     reports, values, issues = frames(results)
     texts = {r.report["report_id"]: r.text for r in results if r.report["status"] != "failed"}
     if checks and len(values):
-        issues = _run_checks(reports, values, issues, texts)
+        issues = run_checks(reports, values, issues, texts)
     return Corpus(_Tables(reports, values, issues), texts)
 
 

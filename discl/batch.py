@@ -36,10 +36,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .api import Corpus, iter_files
+from .api import Corpus
 from .errors import DocumentError
 from .pipeline import FileResult, failed_result, file_to_result, sha256_file
-from .sources import check_file
+from .sources import check_file, iter_files
 from .settings import DEFAULT_SETTINGS, ReadSettings
 
 #: bump when a change to reading alters results: cached results of older versions are not reused
@@ -158,11 +158,11 @@ def read_one(path: str, settings: ReadSettings, cache_dir: str | None = None, sh
 
 def _report_checks(res: FileResult) -> list[dict]:
     """Per-report rules run in the worker, next to the cells they read."""
-    from .api import _run_checks
+    from .checks import run_checks
     from .pipeline import frames
 
     reports, values, issues = frames([res])
-    issues = _run_checks(reports, values, issues, {res.report["report_id"]: res.text}, cross=False)
+    issues = run_checks(reports, values, issues, {res.report["report_id"]: res.text}, cross=False)
     return issues.to_dict("records")
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "SKIP_REASONS",
     "NARRATIVE_FACTS",
     "values_to_issues",
+    "run_checks",
     "text_repetition",
     "narrative_sections",
 ]
@@ -913,3 +914,16 @@ def corpus_issues(values: pd.DataFrame, reports: pd.DataFrame,
     if texts:
         _repetition(out, {k: v for k, v in texts.items() if isinstance(v, str)}, pairs)
     return out.frame()
+
+
+def run_checks(reports: pd.DataFrame, values: pd.DataFrame, issues: pd.DataFrame,
+                texts: dict[str, str], cross: bool = True) -> pd.DataFrame:
+    """``issues`` with the consistency findings appended (``cross``: also the rules across reports).
+
+    The reports/values frames are only read; a new issues frame is returned."""
+    found = (values_to_issues if cross else report_issues)(values, reports, texts)
+    if found is None or found.empty:
+        return issues
+    found = found.reindex(columns=issues.columns)
+    out = pd.concat([issues, found.astype(issues.dtypes.to_dict())], ignore_index=True)
+    return out

@@ -49,7 +49,7 @@ def ingest(
 
     from rich.markup import escape
 
-    from .api import iter_files
+    from .sources import iter_files
     from .batch import BatchSettings, ingest as run_batch
     from .pipeline import printable_path
 

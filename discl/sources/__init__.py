@@ -8,13 +8,14 @@ from __future__ import annotations
 import os
 import stat
 import zipfile
+from collections.abc import Iterable, Iterator
 
 from ..errors import DocumentError
 from ..settings import DEFAULT_SETTINGS, ReadSettings
 from ._decode import utf16_without_bom
 from .document import Cell, Document, Paragraph, Table
 
-__all__ = ["Cell", "Document", "Paragraph", "Table", "check_file", "file_to_document", "sniff_format"]
+__all__ = ["Cell", "Document", "Paragraph", "Table", "check_file", "file_to_document", "iter_files", "sniff_format"]
 
 READABLE_EXTENSIONS = {".html", ".htm", ".shtml", ".xhtml", ".txt", ".text", ".md", ".markdown",
                        ".pdf", ".docx", ".doc", ".wps"}
@@ -131,3 +132,17 @@ def _looks_binary(head: bytes) -> bool:
         return not (head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff") or utf16_without_bom(head))
     control = sum(1 for b in head[:4096] if b < 9 or (13 < b < 32))
     return control > len(head[:4096]) * 0.05
+
+
+def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
+    """Files named, and readable files found recursively in folders named (sorted, no hidden files)."""
+    for p in paths:
+        p = os.fspath(p)
+        if os.path.isdir(p):
+            for root, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for f in sorted(files):
+                    if not f.startswith(".") and os.path.splitext(f)[1].lower() in READABLE_EXTENSIONS:
+                        yield os.path.join(root, f)
+        else:
+            yield p
