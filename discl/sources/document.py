@@ -32,12 +32,20 @@ class Table:
     # True when the cells were inferred from text alignment rather than ruling lines / markup:
     # values read from it are flagged ``low_confidence``.
     inferred: bool = False
+    # False when the cells are fields of a text line (tab-separated text, Markdown): a merged header cell is
+    # then one field, so grid positions do not line header cells up with value cells; only the order of
+    # the fields is meaningful.
+    positional: bool = True
 
 
 @dataclass
 class Paragraph:
     text: str
     page: int | None = None
+    # 1 for the document's title level (an <h1>, a Word "Title"/"Heading 1" paragraph), 2, 3 … for lower
+    # headings; None for body text or when the format does not say. Tells a report's own title from a
+    # sidebar or a link to last year's report.
+    level: int | None = None
 
 
 Block = Union[Paragraph, Table]
@@ -51,6 +59,8 @@ class Document:
     n_pages: int | None = None
     # Problems that did not stop reading (e.g. a page skipped): become ``info`` rows in ``issues``.
     warnings: list[str] = field(default_factory=list)
+    # the title the file declares about itself (an HTML <title>, a Word document's core title)
+    title: str | None = None
 
     @property
     def text(self) -> str:

@@ -49,23 +49,29 @@ def html_text_to_document(text: str, path: str = "<string>") -> Document:
     walker = _Walker()
     walker.walk(root)
     walker.flush()
-    doc = Document(path=path, format="html", blocks=walker.blocks)
+    title = root.findtext(".//title")
+    doc = Document(path=path, format="html", blocks=walker.blocks,
+                   title=_WS.sub(" ", title).strip() or None if title else None)
     if not doc.blocks:
         raise DocumentError("not_a_report", "the page has no text", path)
     return doc
+
+
+_HEADING_LEVEL = {f"h{i}": i for i in range(1, 7)}
 
 
 class _Walker:
     def __init__(self) -> None:
         self.blocks: list[Paragraph | Table] = []
         self.buf: list[str] = []
+        self.level: int | None = None  # the heading level of the text being collected
 
     def flush(self) -> None:
         text = _WS.sub(" ", "".join(self.buf)).strip()
         for line in text.split("\n"):
             line = line.strip()
             if line:
-                self.blocks.append(Paragraph(line))
+                self.blocks.append(Paragraph(line, level=self.level))
         self.buf = []
 
     def walk(self, el: etree._Element) -> None:
@@ -94,12 +100,16 @@ class _Walker:
         block = tag in _BLOCK
         if block:
             self.flush()
+        outer = self.level
+        if tag in _HEADING_LEVEL:
+            self.level = _HEADING_LEVEL[tag]
         if el.text:
             self.buf.append(el.text.replace("\n", " "))
         for child in el:
             self.walk(child)
         if block:
             self.flush()
+        self.level = outer
         self._tail(el)
 
     def _tail(self, el: etree._Element) -> None:

@@ -36,11 +36,11 @@ def markdown_string_to_document(text: str, path: str = "<string>") -> Document:
             rows.append([Cell(c.strip()) for c in inner.split("|")])
             continue
         if rows:
-            blocks.append(Table(rows=rows))
+            blocks.append(Table(rows=rows, positional=False))
             rows = []
         s = re.sub(r"^#{1,6}\s*", "", s)
         if s:
             blocks.append(Paragraph(s))
     if rows:
-        blocks.append(Table(rows=rows))
+        blocks.append(Table(rows=rows, positional=False))
     return Document(path=path, format="md", blocks=blocks)

@@ -29,7 +29,7 @@ def text_string_to_document(text: str, path: str = "<string>", fmt: str = "txt")
     def close_table() -> None:
         nonlocal rows
         if rows:
-            blocks.append(Table(rows=rows))
+            blocks.append(Table(rows=rows, positional=False))
             rows = []
 
     for line in _join_cell_lines(text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n").split("\n")):
