@@ -11,12 +11,11 @@ import pandas as pd
 
 from .errors import DocumentError
 from .meta import document_to_meta
-from .recognize import Recognition, document_to_recognition
+from .recognize import document_to_recognition
 from .schema import ISSUE_COLUMNS, REPORT_COLUMNS, VALUE_COLUMNS, frames_from_rows
 from .settings import DEFAULT_SETTINGS, ReadSettings
 from .sources import check_file, file_to_document
 from .sources.document import Document
-from .templates import detect_template
 
 
 
@@ -64,13 +63,12 @@ def document_to_result(doc: Document, report_id: str, digest: str, t0: float | N
     t0 = time.perf_counter() if t0 is None else t0
     text = doc.text
     meta = document_to_meta(doc)
-    template, _counts = detect_template(text)
-    if template is None and meta.year:
-        template = "gb2019" if meta.year <= 2020 else "gb2021"
-    rec = document_to_recognition(doc, template)
+    rec = document_to_recognition(doc, None, meta.year)
+    template = rec.template
     values = [_value_row(report_id, v) for v in rec.values]
-    issues = [_issue(report_id, rule, sev, table, row, "", msg, msg) for rule, sev, table, row, msg in rec.notes]
-    issues += [_issue(report_id, "read.warning", "info", "", "", "", w, w) for w in doc.warnings]
+    issues = [_issue(report_id, n.rule, n.severity, n.table, n.row, n.col, n.message, n.message)
+              for n in meta.notes + rec.notes]
+    issues += [_issue(report_id, "read.warning", "info", "", "", "", w, w) for w in doc.warnings + rec.warnings]
     found = [t for t in ("proactive", "requests", "review_litigation") if rec.found.get(t)]
     status, code, error = "ok", None, None
     if not found:

@@ -490,7 +490,7 @@ def requests_grid(spec: ReportSpec) -> Grid:
     for c in cols:
         if c.get("group"):
             if not org_done:
-                g.add(c["group"], colspan=n_org, header=True)
+                g.add({x["id"]: x["zh"] for x in req["column_groups"]}[c["group"]], colspan=n_org, header=True)
                 org_done = True
         else:
             g.add(c["zh"], rowspan=2, header=True)

@@ -10,6 +10,7 @@ vocabularies (flags, severities, statuses), in one place for every stage that bu
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -56,11 +57,22 @@ FLAGS: Mapping[str, str] = {
     "unit_converted": "money converted to 万元 from the printed unit",
     "unit_assumed": "no unit printed: 万元 assumed",
     "unit_unexpected": "the cell prints a unit other than the column's",
-    "traditional": "the report is in traditional characters; labels were folded to simplified",
     # set by the checks and analysis helpers
     "imputed_zero": "a blank applicant cell counted as 0 by a check",
     "derived": "computed by an analysis helper, not printed",
 }
+
+
+@dataclass(frozen=True)
+class Note:
+    """A finding of a reading stage (metadata, recognition); becomes one row of ``issues``."""
+
+    rule: str  # 'read.ambiguous', 'read.header_assumed', 'meta.year_conflict', ...
+    severity: str  # one of SEVERITIES
+    table: str
+    row: str
+    message: str
+    col: str = ""
 
 
 def empty_frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

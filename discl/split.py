@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from .templates import identities, table
+
 MAX_DIGITS = 48  # longer runs are not enumerated (the count of readings explodes): ambiguous
 
 
@@ -92,11 +94,64 @@ def readings(tokens: list[str], n: int, valid: Callable[[list[int]], bool] | Non
     return out
 
 
-def row_total_ok(v: list[int]) -> bool:
-    """Table 三: the six applicant cells sum to 总计."""
-    return sum(v[:6]) == v[6]
+Key = tuple[str, str]
 
 
-def review_totals_ok(v: list[int]) -> bool:
-    """Table 四: in each of the three groups of five, 总计 = the four outcomes."""
-    return all(sum(v[i:i + 4]) == v[i + 4] for i in (0, 5, 10))
+class RowCheck:
+    """The template identities (templates.yaml ``identities``) that lie within one reading of cells, as
+    (part positions, total positions); calling it tests a reading of integers."""
+
+    def __init__(self, eqs: list[tuple[list[int], list[int]]]):
+        self.eqs = eqs
+
+    def __call__(self, v: list[int]) -> bool:
+        return all(sum(v[i] for i in parts) == sum(v[i] for i in totals) for parts, totals in self.eqs)
+
+    def state(self, values: list[float | None]) -> bool | None:
+        """True/False when the printed cells satisfy/break the identities, None when it cannot be told:
+        a missing total is never imputed, missing parts count as 0 (the checks' blank policy)."""
+        state: bool | None = None
+        for parts, totals in self.eqs:
+            if any(values[i] is None for i in totals):
+                continue
+            if abs(sum(values[i] or 0 for i in parts) - sum(values[i] for i in totals)) > 1e-9:
+                return False
+            state = True
+        return state
+
+
+def keys_check(table_id: str, keys: list[Key]) -> RowCheck | None:
+    """The test of a reading of the cells ``keys`` ((row, col) ids, in the order of the reading): every
+    template identity whose cells all lie among them. None when no identity lies within them (nothing
+    can confirm a reading).
+
+    >>> ok = keys_check("requests", [("granted", c) for c in ("total", "natural_person", "commercial",
+    ...                 "research", "social_org", "legal_service", "other_org")])
+    >>> ok([3, 1, 0, 0, 0, 0, 2]), ok([3, 1, 0, 0, 0, 0, 1]), ok.state([None, 1, 0, 0, 0, 0, 2])
+    (True, False, None)
+    >>> keys_check("proactive", [("rules", "issued")]) is None
+    True
+    """
+    pos = {k: i for i, k in enumerate(keys)}
+    rows = list(dict.fromkeys(r for r, _ in keys))
+    eqs: list[tuple[list[int], list[int]]] = []
+    for ident in identities():
+        if ident.table != table_id or ident.per == "col":
+            continue
+        for inst in ident.instances(rows=rows):
+            if all(k in pos for k in inst.parts + inst.totals):
+                eqs.append(([pos[k] for k in inst.parts], [pos[k] for k in inst.totals]))
+    return RowCheck(eqs) if eqs else None
+
+
+def _template_check(table_id: str, rows: list[str]) -> Callable[[list[int]], bool]:
+    t = table(table_id)
+    check = keys_check(table_id, [(r, c.id) for r in rows for c in t.columns()])
+    assert check is not None
+    return check
+
+
+#: Table 三 in the template's column order: the six applicant cells sum to 总计 (T3-R3).
+row_total_ok = _template_check("requests", ["granted"])
+#: Table 四's 15 cells in the template's order: in each proceeding 总计 = the four outcomes (T4-R1..R3).
+review_totals_ok = _template_check("review_litigation", [p.id for p in table("review_litigation").rows()])

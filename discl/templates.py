@@ -61,6 +61,7 @@ class Row:
     templates: tuple[str, ...]
     role: str | None = None  # table 三: 'inflow' / 'outflow' / 'outcome'
     labels: Mapping[str, str] = field(default_factory=dict)  # template → label printed differently
+    full: tuple[str, ...] = ()  # the printed labels, normalised, numbering removed
 
     def label(self, template: str | None = None) -> str:
         """The printed label (``template`` picks a variant, e.g. gb2019's 规范性文件)."""
@@ -118,9 +119,10 @@ def _cores(entry: dict, with_labels: bool = True) -> tuple[str, ...]:
 
 
 def _row(table: str, e: dict, default_role: str | None = None) -> Row:
+    full = tuple(strip_numbering(normalize_label(z)) for z in {e["zh"], *e.get("zh_by", {}).values()})
     return Row(table, e["id"], e["zh"], _cores(e), normalize_label(e.get("number", "")), e.get("group"),
                bool(e.get("exact", False)), tuple(e.get("in", TEMPLATE_IDS)), e.get("role", default_role),
-               dict(e.get("zh_by", {})))
+               dict(e.get("zh_by", {})), full)
 
 
 def _column(table: str, e: dict) -> Column:
@@ -458,28 +460,6 @@ def identities() -> tuple[Identity, ...]:
 
 def identity(id_: str) -> Identity:
     return next(i for i in identities() if i.id == id_)
-
-
-def row_identities(table_id: str, row: str, cols: list[str]) -> list[tuple[list[int], list[int]]]:
-    """The identities that hold inside one row whose cells are ``cols`` (in that order), as index lists
-    (parts, totals) into the row; used to test readings of run-together digits.
-
-    >>> cols = [c.id for c in table("requests").columns()]
-    >>> row_identities("requests", "granted", cols)
-    [([0, 1, 2, 3, 4, 5], [6])]
-    """
-    out = []
-    for ident in identities():
-        if ident.table != table_id or ident.per == "col" or (ident.row and ident.row != row):
-            continue
-        for inst in ident.instances(rows=[row]):
-            try:
-                parts = [cols.index(c) for _, c in inst.parts]
-                totals = [cols.index(c) for _, c in inst.totals]
-            except ValueError:
-                continue  # the row does not hold every cell of this equation
-            out.append((parts, totals))
-    return out
 
 
 # --------------------------------------------------------------------------------------------------

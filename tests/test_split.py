@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
-from discl.recognize import Line, LCell, Recognition, requests_from_lines, resolve_by_columns
+from discl.recognize.lines import text_line
+from discl.recognize.requests import lines_to_requests
+from discl.recognize.resolve import resolve_by_columns
 from discl.split import readings, review_totals_ok, row_total_ok, split_run
 
 
@@ -43,10 +45,6 @@ def test_true_reading_is_always_among_the_readings(apps):
         assert c is None or int(c) == true
 
 
-def _text_line(text: str) -> Line:
-    return Line([LCell(text, "p0")], is_text=True)
-
-
 def test_columns_choose_between_row_readings():
     # "（一）予以公开" admits 27/0/0/2/0/1/30 and 2/7/0/0/2/0... only one fits the columns
     text = ("一、本年新收政府信息公开申请数量640020470二、上年结转政府信息公开申请数量0000000"
@@ -60,22 +58,18 @@ def test_columns_choose_between_row_readings():
             "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请0000000"
             "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请00000003.其他1000001"
             "（七）总计630020469四、结转下年度继续办理1000001")
-    rec = Recognition()
-    requests_from_lines([_text_line(text)], rec)
-    resolve_by_columns(rec)
-    got = {(v.row, v.col): v.value for v in rec.values}
+    read = resolve_by_columns(lines_to_requests([text_line(text)]))
+    got = {(v.row, v.col): v.value for v in read.values}
     assert [got[("granted", c)] for c in ("natural_person", "social_org", "other_org", "total")] == [27, 2, 1, 30]
     assert got[("unable.not_held", "natural_person")] == 22
     assert got[("other_handling.other", "total")] == 1
-    assert len(rec.values) == 25 * 7
+    assert len(read.values) == 25 * 7
 
 
 def test_columns_do_not_decide_when_the_report_is_inconsistent():
     # same table, but (七)总计 printed wrong: no combination fits, the ambiguous cells stay missing
     text = ("一、本年新收政府信息公开申请数量220000325（一）予以公开0000000（七）总计220000325"
             "四、结转下年度继续办理0000000")
-    rec = Recognition()
-    requests_from_lines([_text_line(text)], rec)
-    resolve_by_columns(rec)
-    nat = [v for v in rec.values if v.row == "new_received" and v.col == "natural_person"][0]
+    read = resolve_by_columns(lines_to_requests([text_line(text)]))
+    nat = [v for v in read.values if v.row == "new_received" and v.col == "natural_person"][0]
     assert nat.value != nat.value and "ambiguous" in nat.flags
