@@ -38,14 +38,16 @@ dropped.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from .meta import _PROVINCES
-from .templates import spec, zh_label
+from .labels import COLUMN_ZH, short_label, value_zh
+from .schema import DTYPES
+from .templates import TEMPLATE_IDS, provinces, table, template
+
+_REQUESTS, _PROACTIVE, _REVIEW = table("requests"), table("proactive"), table("review_litigation")
 
 __all__ = [
     "APPLICANTS", "OUTCOME_GROUPS", "KEYS",
@@ -57,13 +59,14 @@ __all__ = [
 #: identifying columns every helper returns, in this order
 KEYS = ["report_id", "agency", "agency_key", "region", "level", "year", "template"]
 #: the six applicant columns of table 三 (the blank-means-0 exception applies to these only)
-APPLICANTS = [c["id"] for c in spec()["requests"]["columns"] if c["id"] != "total"]
-#: the six outcome groups of table 三, 三、本年度办理结果
-OUTCOME_GROUPS = ["granted", "partially_granted", "withheld", "unable", "not_processed", "other_handling"]
-TOTAL = "total"
+APPLICANTS = [c.id for c in _REQUESTS.columns_with_role("applicant")]
+#: the column of table 三 the applicant columns sum to (总计)
+TOTAL = _REQUESTS.columns_with_role("total")[0].id
+#: the six outcome groups of table 三, 三、本年度办理结果: an outcome row, or the group of its reason rows
+OUTCOME_GROUPS = list(dict.fromkeys(r.group or r.id for r in _REQUESTS.rows_with_role("outcome")))
+#: the derived proceeding of table 四 (行政诉讼), the sum of the proceedings printed under it
+LITIGATION = next(p.group for p in _REVIEW.rows() if p.group)
 _STATUS_ORDER = {"ok": 0, "partial": 1}
-#: rows of table 三 that are not outcomes
-_NON_OUTCOME_ROWS = {"new_received", "carried_over", "total_processed", "carried_forward"}
 _MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
 
 
@@ -81,7 +84,7 @@ def level_of(region: str | None) -> str | None:
         return None
     parts = str(region).split("/")
     last = parts[-1]
-    if len(parts) == 1 and (last in _PROVINCES or last in _MUNICIPALITIES):
+    if len(parts) == 1 and (last in provinces() or last in _MUNICIPALITIES):
         return "省级"
     if last.endswith(("区", "县", "旗")):
         return "县级"
@@ -130,7 +133,7 @@ def report_meta(reports: pd.DataFrame, values: pd.DataFrame | None = None, *, de
         if k not in meta and k != "level":
             meta[k] = pd.NA
     meta["level"] = pd.array([level_of(x) for x in meta["region"]], dtype="string")
-    meta["year"] = meta["year"].astype("Int64")
+    meta["year"] = meta["year"].astype(DTYPES["reports"]["year"])
     return meta[KEYS].reset_index(drop=True)
 
 
@@ -145,8 +148,8 @@ def _grid(values: pd.DataFrame, meta: pd.DataFrame, table: str, rows: Sequence[s
     full = pd.MultiIndex.from_product([meta["report_id"], list(rows), list(cols)],
                                       names=["report_id", "row", "col"]).to_frame(index=False)
     out = full.merge(v, on=["report_id", "row", "col"], how="left")
-    out["value"] = out["value"].astype("float64")
-    out["flags"] = out["flags"].astype("string").fillna("")
+    out["value"] = out["value"].astype(DTYPES["values"]["value"])
+    out["flags"] = out["flags"].astype(DTYPES["values"]["flags"]).fillna("")
     return out
 
 
@@ -187,8 +190,9 @@ def applications_received(values: pd.DataFrame, reports: pd.DataFrame, *, by_app
 
     >>> v = pd.DataFrame({"report_id": ["r"] * 2, "table": ["requests"] * 2, "row": ["new_received"] * 2,
     ...                   "col": ["natural_person", "total"], "value": [None, 5.0], "flags": ["blank", ""]})
+    >>> from discl.templates import template_for_year
     >>> rep = pd.DataFrame({"report_id": ["r"], "agency": ["A"], "agency_key": ["A"], "region": ["上海市"],
-    ...                     "year": [2021], "template": ["gb2021"], "status": ["ok"], "path": ["a"]})
+    ...                     "year": [2021], "template": [template_for_year(2021)], "status": ["ok"], "path": ["a"]})
     >>> applications_received(v, rep, by_applicant=True)[["applicant", "received", "imputed_zero"]].head(2)
             applicant  received  imputed_zero
     0  natural_person       0.0          True
@@ -204,13 +208,13 @@ def applications_received(values: pd.DataFrame, reports: pd.DataFrame, *, by_app
     return _finish(out, labels)
 
 
-def _outcome_rows(template: str | None) -> list[dict]:
-    rows = [r for r in spec()["requests"]["rows"] if r["id"] not in _NON_OUTCOME_ROWS]
-    return [r for r in rows if template is None or template in r.get("in", [template])]
+def _outcome_rows(template: str | None) -> list[str]:
+    """The outcome rows of table 三 that ``template`` prints (all of them for None), both forms of a group."""
+    return [r.id for r in _REQUESTS.rows_with_role("outcome", template)]
 
 
 def _group_of(row_id: str) -> str:
-    return row_id.split(".", 1)[0]
+    return _REQUESTS.row(row_id).group or row_id
 
 
 def outcome_shares(values: pd.DataFrame, reports: pd.DataFrame, *, detail: bool = False,
@@ -226,8 +230,9 @@ def outcome_shares(values: pd.DataFrame, reports: pd.DataFrame, *, detail: bool 
     >>> v = pd.DataFrame({"report_id": ["r"] * 3, "table": ["requests"] * 3,
     ...                   "row": ["granted", "partially_granted", "total_processed"],
     ...                   "col": ["total"] * 3, "value": [3.0, 1.0, 4.0], "flags": [""] * 3})
+    >>> from discl.templates import template_for_year
     >>> rep = pd.DataFrame({"report_id": ["r"], "agency": ["A"], "agency_key": ["A"], "region": ["上海市"],
-    ...                     "year": [2021], "template": ["gb2021"], "status": ["ok"], "path": ["a"]})
+    ...                     "year": [2021], "template": [template_for_year(2021)], "status": ["ok"], "path": ["a"]})
     >>> outcome_shares(v, rep)[["outcome", "count", "share", "derived"]].head(3)
                  outcome  count  share  derived
     0            granted    3.0   0.75    False
@@ -235,7 +240,7 @@ def outcome_shares(values: pd.DataFrame, reports: pd.DataFrame, *, detail: bool 
     2           withheld    NaN    NaN     True
     """
     meta = report_meta(reports, values, dedupe=dedupe)
-    all_rows = [r["id"] for r in _outcome_rows(None)] + ["total_processed"]
+    all_rows = _outcome_rows(None) + ["total_processed"]
     cells = _impute_blank_applicants(_grid(values, meta, "requests", all_rows, [applicant]))
     printed = set(zip(values.loc[(values["table"] == "requests") & (values["col"] == applicant), "report_id"],
                       values.loc[(values["table"] == "requests") & (values["col"] == applicant), "row"]))
@@ -246,7 +251,7 @@ def outcome_shares(values: pd.DataFrame, reports: pd.DataFrame, *, detail: bool 
     for rid, tmpl in zip(meta["report_id"], meta["template"]):
         tmpl = None if pd.isna(tmpl) else tmpl
         own = cells[(cells["report_id"] == rid)].set_index("row")
-        leaves = [r["id"] for r in _outcome_rows(tmpl)]
+        leaves = _outcome_rows(tmpl)
         if detail:
             for row in leaves:
                 parts.append((rid, row, _group_of(row), own.at[row, "value"], False,
@@ -282,8 +287,9 @@ def backlog(values: pd.DataFrame, reports: pd.DataFrame, *, labels: str = "id", 
     >>> v = pd.DataFrame({"report_id": ["r"] * 2, "table": ["requests"] * 2,
     ...                   "row": ["carried_over", "carried_forward"], "col": ["total"] * 2,
     ...                   "value": [2.0, 5.0], "flags": [""] * 2})
+    >>> from discl.templates import template_for_year
     >>> rep = pd.DataFrame({"report_id": ["r"], "agency": ["A"], "agency_key": ["A"], "region": ["上海市"],
-    ...                     "year": [2021], "template": ["gb2021"], "status": ["ok"], "path": ["a"]})
+    ...                     "year": [2021], "template": [template_for_year(2021)], "status": ["ok"], "path": ["a"]})
     >>> backlog(v, rep)[["carried_over", "carried_forward", "backlog_change"]]
        carried_over  carried_forward  backlog_change
     0           2.0              5.0             3.0
@@ -307,7 +313,7 @@ def procurement(values: pd.DataFrame, reports: pd.DataFrame, *, labels: str = "i
     Only gb2019 reports (2019–2020) print it; gb2021 reports are left out rather than shown as missing.
     """
     meta = report_meta(reports, values, dedupe=dedupe)
-    meta = meta[meta["template"] == "gb2019"]
+    meta = meta[meta["template"].isin(_templates_printing("central_procurement"))]
     cells = _grid(values, meta, "proactive", ["central_procurement"],
                   ["procurement_projects", "procurement_amount"])
     wide = cells.pivot(index="report_id", columns="col", values="value").reindex(
@@ -315,6 +321,11 @@ def procurement(values: pd.DataFrame, reports: pd.DataFrame, *, labels: str = "i
     wide = wide.rename(columns={"procurement_projects": "projects", "procurement_amount": "amount"})
     wide.columns.name = None
     return _finish(_with_meta(wide.reset_index(), meta), labels)
+
+
+def _templates_printing(item: str) -> list[str]:
+    """The templates whose table 二 has ``item`` (政府集中采购: gb2019 only)."""
+    return [t for t in TEMPLATE_IDS if template(t).measures_of(item)]
 
 
 def proactive(values: pd.DataFrame, reports: pd.DataFrame, *, items: Sequence[str] | None = None,
@@ -326,11 +337,10 @@ def proactive(values: pd.DataFrame, reports: pd.DataFrame, *, items: Sequence[st
     ``items`` / ``measures`` (ids, e.g. ``measures=["decisions"]`` for 处理决定数量 in both templates).
     """
     meta = report_meta(reports, values, dedupe=dedupe)
-    p = spec()["proactive"]
-    blocks = p["blocks"]
     parts = []
     for tmpl in meta["template"].dropna().unique():
-        pairs = [(i, m) for b in blocks.get(tmpl, []) for i in b["items"] for m in b["measures"]]
+        blocks = template(tmpl).blocks if tmpl in TEMPLATE_IDS else ()
+        pairs = [(i, m) for b in blocks for i in b.items for m in b.measures]
         pairs = [(i, m) for i, m in pairs if (items is None or i in items) and (measures is None or m in measures)]
         if not pairs:
             continue
@@ -344,13 +354,13 @@ def proactive(values: pd.DataFrame, reports: pd.DataFrame, *, items: Sequence[st
         out = pd.DataFrame(columns=["report_id", "item", "measure", "value", "unit"])
     else:
         out = pd.concat(parts, ignore_index=True).rename(columns={"row": "item", "col": "measure"})
-        unit = {m["id"]: m["unit"] for m in p["measures"]}
+        unit = {m.id: m.unit for m in _PROACTIVE.columns()}
         out["unit"] = out["measure"].map(unit)
-        order = {m["id"]: k for k, m in enumerate(p["measures"])}
-        iorder = {i["id"]: k for k, i in enumerate(p["items"])}
+        order = {m.id: k for k, m in enumerate(_PROACTIVE.columns())}
+        iorder = {i.id: k for k, i in enumerate(_PROACTIVE.rows())}
         out = out.assign(_i=out["item"].map(iorder), _m=out["measure"].map(order))
         out = out.sort_values(["report_id", "_i", "_m"], kind="stable").drop(columns=["_i", "_m", "flags"])
-    out["value"] = out["value"].astype("float64")
+    out["value"] = out["value"].astype(DTYPES["values"]["value"])
     return _finish(_with_meta(out[["report_id", "item", "measure", "value", "unit"]], meta), labels)
 
 
@@ -367,29 +377,29 @@ def review_litigation(values: pd.DataFrame, reports: pd.DataFrame, *, labels: st
     >>> v = pd.DataFrame({"report_id": ["r"] * 3, "table": ["review_litigation"] * 3,
     ...                   "row": ["admin_review"] * 3, "col": ["corrected", "pending", "total"],
     ...                   "value": [1.0, 1.0, 5.0], "flags": [""] * 3})
+    >>> from discl.templates import template_for_year
     >>> rep = pd.DataFrame({"report_id": ["r"], "agency": ["A"], "agency_key": ["A"], "region": ["上海市"],
-    ...                     "year": [2021], "template": ["gb2021"], "status": ["ok"], "path": ["a"]})
+    ...                     "year": [2021], "template": [template_for_year(2021)], "status": ["ok"], "path": ["a"]})
     >>> float(review_litigation(v, rep)["correction_rate"].iloc[0])
     0.25
     """
     meta = report_meta(reports, values, dedupe=dedupe)
-    rl = spec()["review_litigation"]
-    procs = [p["id"] for p in rl["proceedings"]]
-    outs = [o["id"] for o in rl["outcomes"]]
+    procs = [p.id for p in _REVIEW.rows()]
+    outs = [o.id for o in _REVIEW.columns()]
     cells = _grid(values, meta, "review_litigation", procs, outs)
     wide = cells.pivot_table(index=["report_id", "row"], columns="col", values="value", aggfunc="first",
                              dropna=False).reindex(columns=outs)
     wide.columns.name = None
     wide = wide.reset_index().rename(columns={"row": "proceeding"})
     wide["derived"] = False
-    lit = wide[wide["proceeding"].isin(["litigation_direct", "litigation_after_review"])]
+    lit = wide[wide["proceeding"].isin([p.id for p in _REVIEW.rows() if p.group == LITIGATION])]
     # strict sums: 行政诉讼 is unknown when either of its two lines is
     lit_sum = pd.DataFrame({o: _strict_sum(lit, ["report_id"], o) for o in outs}).reset_index()
-    lit_sum["proceeding"], lit_sum["derived"] = "litigation", True
+    lit_sum["proceeding"], lit_sum["derived"] = LITIGATION, True
     wide = pd.concat([wide, lit_sum[wide.columns]], ignore_index=True)
     wide["concluded"] = wide["total"] - wide["pending"]
     wide["correction_rate"] = _safe_ratio(wide["corrected"], wide["concluded"])
-    order = {p: k for k, p in enumerate([*procs, "litigation"])}
+    order = {p: k for k, p in enumerate([*procs, LITIGATION])}
     wide = wide.assign(_o=wide["proceeding"].map(order)).sort_values(["report_id", "_o"], kind="stable")
     wide = wide.drop(columns="_o")
     return _finish(_with_meta(wide, meta), labels)
@@ -479,19 +489,17 @@ def group_totals(frame: pd.DataFrame, value: str, *, by: str | Sequence[str] = "
 
 
 def _category_order(column: str) -> list[str]:
-    s = spec()
     if column == "applicant":
-        return [c["id"] for c in s["requests"]["columns"]]
+        return [c.id for c in _REQUESTS.columns()]
     if column in ("outcome", "group"):
-        rows = [r["id"] for r in s["requests"]["rows"]]
         # each group followed by its reasons: 不予公开, 1.属于国家秘密, …
-        return [x for g in OUTCOME_GROUPS for x in [g, *[r for r in rows if r.startswith(g + ".")]]]
+        return [x for g in OUTCOME_GROUPS for x in [g, *[r.id for r in _REQUESTS.rows() if r.group == g]]]
     if column == "proceeding":
-        return [p["id"] for p in s["review_litigation"]["proceedings"]] + ["litigation"]
+        return [p.id for p in _REVIEW.rows()] + [LITIGATION]
     if column == "item":
-        return [i["id"] for i in s["proactive"]["items"]]
+        return [i.id for i in _PROACTIVE.rows()]
     if column == "measure":
-        return [m["id"] for m in s["proactive"]["measures"]]
+        return [m.id for m in _PROACTIVE.columns()]
     return []
 
 
@@ -519,64 +527,18 @@ def pivot(frame: pd.DataFrame, value: str, *, columns: str, index: Sequence[str]
     short = labels == "zh_short"
     if labels not in ("zh", "zh_short"):
         raise ValueError(f"labels must be 'id', 'zh' or 'zh_short', not {labels!r}")
-    wide.columns = [short_label(_value_zh(columns, c, None)) if short else _value_zh(columns, c, None)
-                    for c in wide.columns]
+    wide.columns = [short_label(value_zh(columns, c)) if short else value_zh(columns, c) for c in wide.columns]
     wide.index = wide.index.set_names([COLUMN_ZH.get(n, n) for n in wide.index.names])
     return wide
 
 
 # --------------------------------------------------------------------------- labels
 
-#: Chinese column headings for ``labels="zh"``
-COLUMN_ZH = {
-    "agency": "机关", "agency_key": "机关键", "region": "地区", "level": "层级", "year": "年度",
-    "template": "模板", "applicant": "申请人", "received": "本年新收申请", "imputed_zero": "空白按0",
-    "outcome": "办理结果", "group": "结果类别", "count": "件数", "total_processed": "办理总计",
-    "share": "占比", "derived": "推算", "carried_over": "上年结转", "new_received": "本年新收",
-    "carried_forward": "结转下年度", "backlog_change": "结转增减", "projects": "采购项目数量",
-    "amount": "采购总金额（万元）", "proceeding": "案件类型", "upheld": "结果维持", "corrected": "结果纠正",
-    "other": "其他结果", "pending": "尚未审结", "total": "总计", "concluded": "已审结",
-    "correction_rate": "纠正率", "item": "事项", "measure": "指标", "value": "数值", "unit": "单位",
-    "prev_value": "上年数值", "change": "增减", "pct_change": "增减率", "rank": "排名",
-    "n_reports": "报告数", "n_missing": "缺失数",
-}
-
-_NUMBERING = re.compile(r"^(?:（[一二三四五六七八九十]+）|[一二三四五六七八九十]+、|\d{1,2}[.、．])")
-_NOTE = re.compile(r"（[^）]*）$")
-
-
-def short_label(label: str) -> str:
-    """A template label without its numbering and trailing note, for charts.
-
-    >>> short_label("（二）部分公开（区分处理的，只计这一情形，不计其他情形）")
-    '部分公开'
-    >>> short_label("1.属于国家秘密")
-    '属于国家秘密'
-    """
-    return _NOTE.sub("", _NUMBERING.sub("", label)) or label
-
-
-def _value_zh(column: str, id_: str, template: str | None) -> str:
-    if column == "applicant":
-        return zh_label("requests", "col", id_)
-    if column in ("outcome", "group"):
-        groups = {g["id"]: g["zh"] for g in spec()["requests"]["groups"]}
-        if id_ in groups and id_ not in {r["id"] for r in spec()["requests"]["rows"]}:
-            return groups[id_]
-        return zh_label("requests", "row", id_, template)
-    if column == "proceeding":
-        return "行政诉讼" if id_ == "litigation" else zh_label("review_litigation", "row", id_)
-    if column == "item":
-        return zh_label("proactive", "row", id_, template)
-    if column == "measure":
-        return zh_label("proactive", "col", id_, template)
-    return id_
-
-
 def to_zh(frame: pd.DataFrame, *, short: bool = False) -> pd.DataFrame:
     """A copy of a helper's result with Chinese category values and column headings.
 
-    >>> f = pd.DataFrame({"outcome": ["partially_granted"], "share": [0.5], "template": ["gb2021"]})
+    >>> from discl.templates import template_for_year
+    >>> f = pd.DataFrame({"outcome": ["partially_granted"], "share": [0.5], "template": [template_for_year(2021)]})
     >>> to_zh(f, short=True).columns.tolist(), to_zh(f, short=True).iloc[0, 0]
     (['办理结果', '占比', '模板'], '部分公开')
     """
@@ -584,7 +546,7 @@ def to_zh(frame: pd.DataFrame, *, short: bool = False) -> pd.DataFrame:
     tmpl = out["template"] if "template" in out else pd.Series([None] * len(out), index=out.index)
     for col in CATEGORY_COLUMNS:
         if col in out:
-            labels = [_value_zh(col, x, None if pd.isna(t) else t) if isinstance(x, str) else x
+            labels = [value_zh(col, x, None if pd.isna(t) else t) if isinstance(x, str) else x
                       for x, t in zip(out[col], tmpl)]
             out[col] = [short_label(x) if short and isinstance(x, str) else x for x in labels]
     return out.rename(columns=COLUMN_ZH)

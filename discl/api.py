@@ -15,7 +15,7 @@ from .checks import run_checks
 from .pipeline import FileResult, file_to_result, frames
 from .settings import DEFAULT_SETTINGS, ReadSettings
 from .sources import iter_files
-from .templates import request_columns, spec, zh_label
+from .templates import table as table_def, zh_label
 
 
 @dataclass(frozen=True)
@@ -29,20 +29,19 @@ def wide_table(values: pd.DataFrame, table: str, *, labels: str = "id", template
                ) -> pd.DataFrame:
     """One table of one report as a wide DataFrame in template order.
 
-    ``labels='zh'`` gives the Chinese row and column labels instead of ids.
+    ``labels='zh'`` gives the Chinese row and column labels instead of ids (``template`` picks its wording).
+
+    >>> v = pd.DataFrame({"table": ["requests"] * 2, "row": ["total_processed", "granted"],
+    ...                   "col": ["total"] * 2, "value": [4.0, 3.0]})
+    >>> wide_table(v, "requests")["total"].to_dict()
+    {'granted': 3.0, 'total_processed': 4.0}
+    >>> wide_table(v, "requests", labels="zh").index.tolist()
+    ['（一）予以公开', '（七）总计']
     """
+    t = table_def(table)
     v = values[values["table"] == table]
-    if table == "requests":
-        rows = [r["id"] for r in spec()["requests"]["rows"]]
-        cols = request_columns()
-    elif table == "review_litigation":
-        rows = [p["id"] for p in spec()["review_litigation"]["proceedings"]]
-        cols = [o["id"] for o in spec()["review_litigation"]["outcomes"]]
-    elif table == "proactive":
-        rows = [i["id"] for i in spec()["proactive"]["items"]]
-        cols = [m["id"] for m in spec()["proactive"]["measures"]]
-    else:
-        raise ValueError(f"unknown table {table!r}; use proactive, requests or review_litigation")
+    rows = [r.id for r in t.rows()]
+    cols = [c.id for c in t.columns()]
     wide = v.pivot_table(index="row", columns="col", values="value", aggfunc="first", dropna=False)
     present_rows = [r for r in rows if r in set(v["row"])]
     present_cols = [c for c in cols if c in set(v["col"])]

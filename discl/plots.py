@@ -32,7 +32,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from .analysis import COLUMN_ZH, OUTCOME_GROUPS, _value_zh, short_label
+from .analysis import OUTCOME_GROUPS
+from .labels import COLUMN_ZH, short_label, value_zh
 
 __all__ = ["cjk_font_path", "cjk_font", "trend", "outcome_shares_bar", "small_multiples",
            "procurement_bars", "apply_cjk_font", "figure_png", "describe"]
@@ -170,7 +171,7 @@ def outcome_shares_bar(shares: pd.DataFrame, *, ax: Axes | None = None, title: s
         for g in wide.columns:
             vals = wide[g].to_numpy(dtype=float)
             ax.barh(wide.index, np.nan_to_num(vals), left=left, color=OUTCOME_COLORS[g],
-                    label=short_label(_value_zh("outcome", g, None)))
+                    label=short_label(value_zh("outcome", g)))
             left += np.nan_to_num(vals)
         for i, (lbl, row) in enumerate(wide.iterrows()):
             if row.isna().all():
