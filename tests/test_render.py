@@ -227,6 +227,18 @@ def test_pdf_without_reportlab_names_the_extra(monkeypatch: pytest.MonkeyPatch, 
     assert R.render_text(spec).startswith(spec.title)
 
 
+def test_samples_command_without_reportlab(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from discl.cli import app
+
+    monkeypatch.setitem(sys.modules, "reportlab", None)
+    result = CliRunner().invoke(app, ["samples", str(tmp_path / "raw")])
+    assert result.exit_code == 1
+    assert "pip install 'discl[samples]'" in result.output
+    assert not (tmp_path / "raw").exists()
+
+
 def test_reportlab_is_imported_only_to_write_a_pdf() -> None:
     code = ("import random, sys, discl, discl.cli, discl.render as R; "
             "s = R.random_spec(random.Random(1)); R.render_html(s); R.render_text(s); R.render_markdown(s); "
