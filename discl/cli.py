@@ -201,9 +201,15 @@ def report(
 @app.command()
 def samples(out: Path = typer.Argument(Path("data/raw"), help="folder to write the sample reports into")) -> None:
     """Write discl's own rendered sample reports (several agencies, years and formats)."""
+    from rich.markup import escape
+
     from .render import write_samples
 
-    paths = write_samples(str(out))
+    try:
+        paths = write_samples(str(out))
+    except ImportError as e:  # the sample PDFs need the optional reportlab (discl[samples])
+        err.print(f"[red]error:[/red] {escape(str(e))}")
+        raise typer.Exit(1)
     console.print(f"{len(paths)} sample reports written to {out}")
 
 

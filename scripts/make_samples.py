@@ -30,15 +30,15 @@ def t2(t, d):
     """d: item -> list of printed values in block measure order."""
     out = {}
     for b in R.proactive_blocks(t):
-        for item in b["items"]:
-            for m, v in zip(b["measures"], d[item]):
+        for item in b.items:
+            for m, v in zip(b.measures, d[item]):
                 out[("proactive", item, m)] = v
     return out
 
 def gen_outcomes(rng, t, handled, fixed):
-    ids = [r["id"] for r in R.request_rows(t) if r["id"] not in {"new_received", "carried_over", "total_processed", "carried_forward"}]
+    ids = R.outcome_rows(t)
     rest = [i for i in ids if i not in fixed]
-    w = [R._OUTCOME_WEIGHT.get(i, 0.15) for i in rest]
+    w = [R.OUTCOME_WEIGHT.get(i, 0.15) for i in rest]
     out = dict(fixed)
     out.update(zip(rest, R.split_total(rng, handled - sum(fixed.values()), w)))
     return out

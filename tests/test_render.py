@@ -5,8 +5,12 @@ pdfplumber directly, so a reader bug cannot hide a renderer bug (and vice versa)
 """
 from __future__ import annotations
 
+import ast
+import os
 import random
 import re
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -18,8 +22,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from discl import render as R
+from discl import templates as T
 
-APPS = [c["id"] for c in R.request_columns() if c["id"] != "total"]
+APPS = [c.id for c in R.request_columns() if c.id != "total"]
 COLS = APPS + ["total"]
 STRUCTURAL = {"new_received", "carried_over", "total_processed", "carried_forward"}
 #: table 三 is 3 label columns + 7 value columns (format.md §4.1: the corner cell spans 3 columns)
@@ -81,7 +86,7 @@ def violations(cells: dict[tuple[str, str, str], str], template: str) -> list[tu
             return 0
         return parse_int(text)
 
-    rows = [r["id"] for r in R.request_rows(template)]
+    rows = [r.id for r in R.request_rows(template)]
     outcomes = [r for r in rows if r not in STRUCTURAL]
     for col in COLS:
         impute = col != "total"
@@ -99,9 +104,9 @@ def violations(cells: dict[tuple[str, str, str], str], template: str) -> list[tu
         parts = [val(kk, impute=True) for kk in keys[:-1]]
         if total is not None and None not in parts and sum(parts) != total:
             out.append(("T3-R3", set(keys)))
-    rl = R.templates()["review_litigation"]
-    for p in rl["proceedings"]:
-        keys = [("review_litigation", p["id"], o["id"]) for o in rl["outcomes"]]
+    rl = T.table("review_litigation")
+    for p in rl.rows():
+        keys = [("review_litigation", p.id, o.id) for o in rl.columns()]
         total = val(keys[-1], impute=False)
         parts = [val(kk, impute=True) for kk in keys[:-1]]
         if total is not None and None not in parts and sum(parts) != total:
@@ -149,11 +154,12 @@ def test_request_row_counts(template: str, n: int) -> None:
 
 
 def test_labels_come_from_templates_yaml(spec: R.ReportSpec) -> None:
-    yaml_rows = {r["zh"] for r in R.request_rows(spec.template)}
+    yaml_rows = {r.label(spec.template) for r in R.request_rows(spec.template)}
     grid = R.requests_grid(spec)
     labels = {c.text for c in grid.cells if c.header}
     assert yaml_rows <= labels
-    assert R.templates()["requests"]["corner_note"] in labels
+    assert T.table("requests").corner_note in labels
+    assert {"申请人情况", "法人或其他组织"} <= labels
 
 
 def test_gb2019_other_handling_is_the_data_row() -> None:
@@ -169,6 +175,77 @@ def test_gb2019_other_handling_is_the_data_row() -> None:
 def test_unknown_cell_is_refused() -> None:
     with pytest.raises(ValueError):
         R.ReportSpec("某局", 2021, "gb2021", {("proactive", "central_procurement", "procurement_amount"): "1"})
+
+
+def test_unknown_template_is_refused_by_name() -> None:
+    for make in (lambda: R.ReportSpec("某局", 2021, "gb2030", {}),
+                 lambda: R.random_spec(random.Random(1), template="gb2030"),
+                 lambda: R.cell_keys("gb2030")):
+        with pytest.raises(ValueError, match=r"template must be one of \('gb2019', 'gb2021'\), got 'gb2030'"):
+            make()
+
+
+def test_default_template_follows_the_year_rule() -> None:
+    assert R.TEMPLATES == T.TEMPLATE_IDS
+    for year in range(2015, 2031):
+        assert R.default_template(year) == ("gb2019" if year <= 2020 else "gb2021") == T.template_for_year(year)
+    assert [R.random_spec(random.Random(1), template=t).year for t in R.TEMPLATES] == [2020, 2023]
+
+
+def test_flow_rows_come_from_roles() -> None:
+    assert R.flow_rows() == ("new_received", "carried_over", "total_processed", "carried_forward")
+    for t in R.TEMPLATES:
+        assert set(R.outcome_rows(t)) == {r.id for r in R.request_rows(t)} - STRUCTURAL
+
+
+def test_render_package_reads_templates_only_through_the_typed_api() -> None:
+    """No YAML loading and no template id literal in the renderer's code (docstring examples aside)."""
+    package = Path(R.__file__).parent
+    for path in sorted(package.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(n.body[0].value) for n in ast.walk(tree)
+                      if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef)) and n.body
+                      and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
+                assert not any(n.split(".")[0] == "yaml" for n in names), f"{path.name} imports yaml"
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                assert not any(t in node.value for t in T.TEMPLATE_IDS), f"{path.name}: {node.value!r}"
+                assert "templates.yaml" not in node.value, f"{path.name} names templates.yaml"
+
+
+def test_pdf_without_reportlab_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setitem(sys.modules, "reportlab", None)  # what an install without discl[samples] sees
+    spec = R.random_spec(random.Random(1))
+    with pytest.raises(ImportError, match=re.escape("pip install 'discl[samples]'")):
+        R.render_pdf(spec, tmp_path / "r.pdf")
+    with pytest.raises(ImportError, match=re.escape("pip install 'discl[samples]'")):
+        R.write_samples(tmp_path / "samples")
+    assert not (tmp_path / "r.pdf").exists() and not (tmp_path / "samples").exists()
+    R.render_docx(spec, tmp_path / "r.docx")  # the other formats do not need it
+    assert R.render_text(spec).startswith(spec.title)
+
+
+def test_samples_command_without_reportlab(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from discl.cli import app
+
+    monkeypatch.setitem(sys.modules, "reportlab", None)
+    result = CliRunner().invoke(app, ["samples", str(tmp_path / "raw")])
+    assert result.exit_code == 1
+    assert "pip install 'discl[samples]'" in result.output
+    assert not (tmp_path / "raw").exists()
+
+
+def test_reportlab_is_imported_only_to_write_a_pdf() -> None:
+    code = ("import random, sys, discl, discl.cli, discl.render as R; "
+            "s = R.random_spec(random.Random(1)); R.render_html(s); R.render_text(s); R.render_markdown(s); "
+            "print('reportlab' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(Path(R.__file__).parents[2])})
+    assert out.stdout.strip() == "False"
 
 
 def test_fill_matrix_margins() -> None:
@@ -198,16 +275,17 @@ def test_html_requests_table(spec: R.ReportSpec) -> None:
     rows = R.request_rows(spec.template)
     assert width == T3_WIDTH
     assert len(grid) == 3 + len(rows)
-    assert grid[0][0] == R.templates()["requests"]["corner_note"]
+    assert grid[0][0] == T.table("requests").corner_note
+    assert grid[0][3] == "申请人情况" and grid[1][4] == "法人或其他组织" and grid[2][4] == "商业企业"
     for line, row in zip(grid[3:], rows):
-        assert line[-7:] == [spec.text(("requests", row["id"], c)) for c in COLS]
-        assert row["zh"] in line[:3]
+        assert line[-7:] == [spec.text(("requests", row.id, c)) for c in COLS]
+        assert row.label(spec.template) in line[:3]
 
 
 def test_html_proactive_and_review_tables(spec: R.ReportSpec) -> None:
     tables = tables_by_class(R.render_html(spec))
     t2, width2 = html_grid(tables["xxgk-proactive"])
-    captions = [b["caption"] for b in R.proactive_blocks(spec.template)]
+    captions = [b.caption for b in R.proactive_blocks(spec.template)]
     assert [r[0] for r in t2 if r[0] in captions] == captions
     if spec.template == "gb2021":
         assert width2 == 4  # the template's grid: 信息内容 + 3, single measures span columns 2-4 (S2)
@@ -238,12 +316,12 @@ def test_text_rows_are_tab_separated(spec: R.ReportSpec) -> None:
     lines = R.render_text(spec).splitlines()
     assert lines[0] == spec.title
     for row in R.request_rows(spec.template):
-        line = next(ln for ln in lines if row["zh"] in ln.split("\t"))
+        line = next(ln for ln in lines if row.label(spec.template) in ln.split("\t"))
         fields = line.split("\t")
-        assert fields[-7:] == [spec.text(("requests", row["id"], c)) for c in COLS]
+        assert fields[-7:] == [spec.text(("requests", row.id, c)) for c in COLS]
     # a merged label column leaves an empty field: sub-rows after the first start with two empty fields
     second = R.request_rows(spec.template)[5]
-    assert next(ln for ln in lines if second["zh"] in ln).startswith("\t\t")
+    assert next(ln for ln in lines if second.label(spec.template) in ln).startswith("\t\t")
     t4 = [ln for ln in lines if ln.count("\t") == 14]
     assert t4 and t4[-1].split("\t") == [spec.text(k) for k in R.cell_keys(spec.template)
                                          if k[0] == "review_litigation"]
@@ -257,7 +335,7 @@ def test_markdown_tables_are_rectangular(spec: R.ReportSpec) -> None:
     for block in blocks:
         widths = {len(re.split(r"(?<!\\)\|", ln)) for ln in block.splitlines()}
         assert len(widths) == 1
-    assert f"| {R.request_rows(spec.template)[0]['zh']} |" in md
+    assert f"| {R.request_rows(spec.template)[0].label(spec.template)} |" in md
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -275,8 +353,8 @@ def test_docx_has_merged_cells(spec: R.ReportSpec, tmp_path: Path) -> None:
     assert "w:gridSpan" in xml and "w:vMerge" in xml
     # "三、本年度办理结果" is one cell over all result rows: python-docx returns the same <w:tc> for each
     assert t3.cell(5, 0)._tc is t3.cell(6, 0)._tc
-    assert t3.cell(5, 0).text == R.templates()["requests"]["groups"][0]["zh"]
-    assert t3.cell(3, 0).text == R.request_rows(spec.template)[0]["zh"]
+    assert t3.cell(5, 0).text == T.table("requests").row_group("results").zh
+    assert t3.cell(3, 0).text == R.request_rows(spec.template)[0].label(spec.template)
     assert [c.text for c in t3.rows[3].cells[-7:]] == [spec.text(("requests", "new_received", c)) for c in COLS]
 
 
