@@ -58,7 +58,11 @@ class Grid:
 
 
 def cluster(values: Iterable[float], tol: float) -> list[float]:
-    """Sorted representatives of groups of values lying within ``tol`` of each other."""
+    """Sorted representatives of groups of values lying within ``tol`` of each other.
+
+    >>> cluster([10, 1.5, 1], 2)
+    [1.25, 10.0]
+    """
     groups: list[list[float]] = []
     for v in sorted(values):
         if groups and v - groups[-1][0] <= tol:
@@ -69,6 +73,11 @@ def cluster(values: Iterable[float], tol: float) -> list[float]:
 
 
 def nearest(bounds: list[float], v: float) -> int:
+    """Index of the value in sorted ``bounds`` closest to ``v``.
+
+    >>> nearest([0, 10, 20], 14), nearest([0, 10, 20], -5)
+    (1, 0)
+    """
     i = bisect.bisect_left(bounds, v)
     if i == 0:
         return 0
@@ -78,7 +87,12 @@ def nearest(bounds: list[float], v: float) -> int:
 
 
 def grid_from_boxes(boxes: list[tuple[float, float, float, float]], page: int) -> Grid | None:
-    """Place pdfplumber's cell boxes on the grid of distinct edges; fill holes with empty cells."""
+    """Place pdfplumber's cell boxes on the grid of distinct edges; fill holes with empty cells.
+
+    >>> g = grid_from_boxes([(0, 0, 50, 20), (50, 0, 100, 20), (0, 20, 100, 40)], page=1)
+    >>> g.xs, [(c.r0, c.c0, c.r1, c.c1) for c in g.cells]
+    ([0.0, 50.0, 100.0], [(0, 0, 1, 1), (0, 1, 1, 2), (1, 0, 2, 2)])
+    """
     if not boxes:
         return None
     xs = cluster((x for b in boxes for x in (b[0], b[2])), EDGE_TOL)
@@ -113,7 +127,15 @@ def grid_from_boxes(boxes: list[tuple[float, float, float, float]], page: int) -
 
 
 def assign_chars(grids: list[Grid], chars: list[dict]) -> list[dict]:
-    """Put each character into the cell containing its centre; return characters outside all tables."""
+    """Put each character into the cell containing its centre; return characters outside all tables.
+
+    >>> g = grid_from_boxes([(0, 0, 50, 20), (50, 0, 100, 20)], page=1)
+    >>> ch = lambda t, x, top: {"text": t, "x0": x, "x1": x + 8, "top": top, "bottom": top + 8, "size": 8}
+    >>> [c["text"] for c in assign_chars([g], [ch("规", 5, 5), ch("章", 13, 5), ch("7", 70, 5), ch("注", 5, 30)])]
+    ['注']
+    >>> [c.text for c in g.cells]
+    ['规章', '7']
+    """
     per_cell: dict[int, list[dict]] = {}
     leftover: list[dict] = []
     for ch in chars:

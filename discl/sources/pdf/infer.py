@@ -7,6 +7,7 @@ from .triage import REPORT_TABLE_MARKERS
 
 
 def lines_look_tabular(lines: list[Line]) -> bool:
+    """True if the lines name a report table and at least two of them end in two or more values."""
     flat = "".join(ln.text for ln in lines).replace(" ", "")
     return any(m in flat for m in REPORT_TABLE_MARKERS) and \
         sum(value_run(line_tokens(ln)) >= 2 for ln in lines) >= 2
@@ -17,6 +18,18 @@ def infer_table(lines: list[Line], page: int) -> tuple[Grid | None, list[Line]]:
 
     Columns are the clusters of the numbers' x-positions (left edges, centres or right edges, whichever
     alignment is most consistent), so a row with a blank cell still puts each number in its column.
+
+    >>> from discl.sources.pdf.lines import chars_to_lines
+    >>> def text(s, x, top):
+    ...     return [{"text": c, "x0": x + 10 * i, "x1": x + 10 * i + 10, "top": top, "bottom": top + 10,
+    ...              "size": 10} for i, c in enumerate(s)]
+    >>> lines = chars_to_lines(text("本年新收", 0, 0) + text("3", 100, 0) + text("14", 150, 0)
+    ...                        + text("上年结转", 0, 20) + text("1", 100, 20) + text("2", 150, 20))
+    >>> lines_look_tabular(lines)
+    True
+    >>> grid, rest = infer_table(lines, page=1)
+    >>> [[c.text for c in grid.row_cells(r)] for r in range(grid.nrows)], rest, grid.inferred
+    ([['本年新收', '3', '14'], ['上年结转', '1', '2']], [], True)
     """
     data_idx = [i for i, ln in enumerate(lines) if value_run(line_tokens(ln)) >= 2]
     if len(data_idx) < 2:

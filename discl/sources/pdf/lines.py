@@ -19,7 +19,12 @@ class Line:
 
 
 def chars_to_lines(chars: list[dict]) -> list[Line]:
-    """Group characters into lines by vertical centre, each line read left to right."""
+    """Group characters into lines by vertical centre, each line read left to right.
+
+    >>> ch = lambda t, x, top: {"text": t, "x0": x, "x1": x + 10, "top": top, "bottom": top + 10, "size": 10}
+    >>> [ln.text for ln in chars_to_lines([ch("0", 0, 20), ch("计", 10, 0), ch("5", 40, 1), ch("总", 0, 0)])]
+    ['总计 5', '0']
+    """
     lines: list[list[dict]] = []
     centres: list[float] = []
     for ch in sorted(chars, key=lambda c: ((c["top"] + c["bottom"]) / 2, c["x0"])):
@@ -52,7 +57,12 @@ def _join_line(chars: list[dict]) -> str:
 
 
 def line_tokens(line: Line) -> list[tuple[str, float, float]]:
-    """Split a line at wide gaps into (text, x0, x1) tokens."""
+    """Split a line at wide gaps into (text, x0, x1) tokens.
+
+    >>> ch = lambda t, x: {"text": t, "x0": x, "x1": x + 10, "top": 0, "bottom": 10, "size": 10}
+    >>> line_tokens(chars_to_lines([ch("总", 0), ch("计", 10), ch("5", 40)])[0])
+    [('总计', 0, 20), ('5', 40, 50)]
+    """
     tokens: list[tuple[str, float, float]] = []
     cur: list[dict] = []
     for ch in sorted(line.chars, key=lambda c: c["x0"]):
@@ -75,12 +85,21 @@ def _token(chars: list[dict]) -> tuple[str, float, float]:
 
 
 def is_value(text: str) -> bool:
+    """True for a figure: a number (with thousands separators, %, 元/万元) or a dash or slash.
+
+    >>> [is_value(t) for t in ("1,234", "—", "12.5%", "3 0", "总计", "")]
+    [True, True, True, True, False, False]
+    """
     t = re.sub(r"\s+", "", text)
     return bool(t) and (bool(NUMBER_TOKEN.match(t)) or t in _VALUE_TOKENS)
 
 
 def value_run(tokens: list[tuple[str, float, float]]) -> int:
-    """Number of value tokens at the end of a line."""
+    """Number of value tokens at the end of a line.
+
+    >>> value_run([("予以公开", 0, 40), ("12", 100, 110), ("—", 150, 160)])
+    2
+    """
     n = 0
     for text, _, _ in reversed(tokens):
         if not is_value(text):

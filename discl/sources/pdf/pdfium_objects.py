@@ -13,6 +13,15 @@ def page_chars(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> tuple[list
     """Characters as pdfplumber-style dicts (x0, x1, top, bottom in points from the top-left).
 
     Also returns how many characters have no Unicode mapping (PDFium's equivalent of (cid:NN)).
+
+    >>> import io, pypdfium2
+    >>> from reportlab.pdfgen import canvas
+    >>> buf = io.BytesIO()
+    >>> c = canvas.Canvas(buf, pagesize=(200, 200)); c.drawString(20, 150, "Hi"); c.save()
+    >>> page = pypdfium2.PdfDocument(buf.getvalue())[0]
+    >>> chars, unmapped = page_chars(page, page.get_textpage())
+    >>> "".join(ch["text"] for ch in chars), round(chars[0]["x0"]), unmapped
+    ('Hi', 20, 0)
     """
     left, _, _, top = page.get_mediabox()
     raw = textpage.raw
@@ -49,6 +58,15 @@ def page_edges(page: pdfium.PdfPage) -> list[dict]:
 
     Stroked path segments are lines; filled paths count only when thin (a rule drawn as a filled
     rectangle). Thick filled shapes are cell or line backgrounds, not borders.
+
+    >>> import io, pypdfium2
+    >>> from reportlab.pdfgen import canvas
+    >>> buf = io.BytesIO()
+    >>> c = canvas.Canvas(buf, pagesize=(200, 200)); c.line(10, 100, 110, 100)
+    >>> c.rect(10, 20, 50, 30, stroke=0, fill=1); c.save()  # a thick filled box is a background
+    >>> page = pypdfium2.PdfDocument(buf.getvalue())[0]
+    >>> [(e["orientation"], round(e["x0"]), round(e["x1"]), round(e["top"])) for e in page_edges(page)]
+    [('h', 10, 110, 100)]
     """
     left, _, _, top = page.get_mediabox()
     edges: list[dict] = []

@@ -27,6 +27,14 @@ def stitch_grids(blocks: list[Paragraph | Grid]) -> list[Paragraph | Grid]:
 
     Only page furniture (page numbers) may lie between the two parts. The furniture stays in the
     block list, after the joined table.
+
+    >>> from discl.sources.pdf.grid import grid_from_boxes
+    >>> a = grid_from_boxes([(0, 700, 50, 720), (50, 700, 90, 720)], page=4)
+    >>> b = grid_from_boxes([(0, 50, 50, 70), (50, 50, 90, 70)], page=5)
+    >>> a.cells[0].text, a.cells[1].text = "（一）予以公开", "5"
+    >>> b.cells[0].text, b.cells[1].text = "（二）部分公开", "1"
+    >>> [[c.text for c in row] for row in stitch_grids([a, Paragraph("- 5 -", page=5), b])[0].to_table().rows]
+    [['（一）予以公开', '5'], ['（二）部分公开', '1']]
     """
     out: list[Paragraph | Grid] = []
     for b in blocks:

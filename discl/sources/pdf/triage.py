@@ -88,6 +88,9 @@ def is_table_page(text: str) -> bool:
 
     Narrative pages repeat table words ("行政复议 351 件，其中结果维持 72 件"), so a marker alone is not
     enough: a table page also has a line with two numbers in a row, or several strong markers.
+
+    >>> is_table_page("行政复议 351 件，其中结果维持 72 件"), is_table_page("（一）予以公开 12 0 3")
+    (False, True)
     """
     flat = re.sub(r"\s+", "", text)
     if not any(m in flat for m in TABLE_MARKERS):
@@ -103,7 +106,11 @@ def _has_number_run(line: str) -> bool:
 
 
 def looks_garbled(text: str) -> bool:
-    """Text with few CJK characters or many replacement characters: maybe undecodable glyphs."""
+    """Text with few CJK characters or many replacement characters: maybe undecodable glyphs.
+
+    >>> looks_garbled("!#%&'()*+"), looks_garbled("政府信息公开工作年度报告")
+    (True, False)
+    """
     visible = [ch for ch in text if not ch.isspace()]
     if not visible:
         return False
@@ -128,4 +135,9 @@ def check_scanned_tables(path: str, scans: list[PageScan], doc: Document) -> Non
 
 
 def pages_phrase(numbers: Sequence[int]) -> str:
+    """Page numbers for a message.
+
+    >>> pages_phrase([3]), pages_phrase([1, 2])
+    ('page 3', 'pages 1, 2')
+    """
     return ("page " if len(numbers) == 1 else "pages ") + ", ".join(str(n) for n in numbers)
