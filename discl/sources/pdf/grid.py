@@ -2,7 +2,8 @@
 
 Each cell is placed on the grid of the table's distinct x/y edges, which yields rowspan/colspan directly and
 keeps values in their columns even where a line is missing (holes become empty cells). Characters go to the
-cell holding their centre.
+cell holding their centre. A row that holds a header and a data row because the rule between them is
+missing is split in two (:func:`split_header_rows`).
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from ..document import BBox, Cell, Table
-from .lines import chars_to_lines
+from .lines import Line, chars_to_lines, is_value
 
 EDGE_TOL = 2.0  # points: two cell edges closer than this are the same grid line (within one table)
 
@@ -26,6 +27,9 @@ class GridCell:
     text: str
     page: int
     bbox: BBox
+    # the text lines (with their characters) read into the cell on its page, for splitting its row;
+    # stitching joins texts only, so after it they may cover part of the text
+    lines: list[Line] = field(default_factory=list, repr=False, compare=False)
 
 
 @dataclass
@@ -151,5 +155,100 @@ def assign_chars(grids: list[Grid], chars: list[dict]) -> list[dict]:
             leftover.append(ch)
     for g in grids:
         for cell in g.cells:
-            cell.text = "\n".join(ln.text for ln in chars_to_lines(per_cell.get(id(cell), [])))
+            cell.lines = chars_to_lines(per_cell.get(id(cell), []))
+            cell.text = "\n".join(ln.text for ln in cell.lines)
     return leftover
+
+
+def split_header_rows(grid: Grid) -> None:
+    """Split (in place) each row that is a header row and a data row with no rule between them.
+
+    Such a row has cells of two text lines or more:
+    ``信息内容⏎行政事业性收费 | 上一年项目数量⏎7 | 本年增/减⏎-2``.
+    It is split when the first cell holds label lines above and below the cut, every other non-empty cell
+    ends in one value line below the cut with only non-value (header) lines above it, and the values sit
+    on one baseline level with the first cell's data lines. A header row whose cells merely wrap
+    (``本年新⏎制作数量``) has no values; a data row whose label wraps has no header lines above its
+    numbers: neither is split. Each part keeps its page and the bbox of its side of the cut.
+
+    >>> def text(s, x, top):
+    ...     return [{"text": c, "x0": x + 8 * i, "x1": x + 8 * i + 8, "top": top, "bottom": top + 8,
+    ...              "size": 8} for i, c in enumerate(s)]
+    >>> g = grid_from_boxes([(0, 0, 80, 30), (80, 0, 160, 30)], page=1)
+    >>> chars = text("信息内容", 2, 4) + text("规章", 2, 18) + text("本年新增", 82, 4) + text("3", 82, 18)
+    >>> _ = assign_chars([g], chars)
+    >>> split_header_rows(g)
+    >>> for r in range(g.nrows):
+    ...     print([(c.text, c.bbox) for c in g.row_cells(r)])
+    [('信息内容', (0, 0, 80, 15.0)), ('本年新增', (80, 0, 160, 15.0))]
+    [('规章', (0, 15.0, 80, 30)), ('3', (80, 15.0, 160, 30))]
+    """
+    r = 0
+    while r < grid.nrows:
+        cut = _header_data_cut(grid, r)
+        if cut is None:
+            r += 1
+        else:
+            _split_row(grid, r, cut)
+            r += 2
+
+
+def _header_data_cut(grid: Grid, r: int) -> float | None:
+    """The y between the header lines and the data line of row ``r``, or None if it is one row."""
+    row = grid.row_cells(r)
+    if len(row) < 2 or any(c.r1 != r + 1 for c in row):
+        return None  # a cell spanning further rows belongs to more than this row
+    first, others = row[0], [c for c in row[1:] if c.lines]
+    if len(first.lines) < 2 or not others:
+        return None
+    for c in others:
+        if len(c.lines) < 2 or not is_value(c.lines[-1].text) \
+                or any(is_value(ln.text) for ln in c.lines[:-1]):
+            return None
+    values = [c.lines[-1] for c in others]
+    tol = 0.5 * min(ln.bottom - ln.top for ln in values)
+    if max(ln.bottom for ln in values) - min(ln.bottom for ln in values) > tol:
+        return None  # the values are not one printed line
+    head_bottom = max(ln.bottom for c in others for ln in c.lines[:-1])
+    value_top = min(ln.top for ln in values)
+    if head_bottom > value_top + tol:
+        return None
+    # the first cut at or below the other cells' header lines that no line of the first cell straddles:
+    # a first-cell header that wraps further than the others still stays above it
+    candidates = {head_bottom} | {ln.bottom for ln in first.lines if head_bottom < ln.bottom <= value_top}
+    for y in sorted(candidates):
+        head = [ln for ln in first.lines if ln.bottom <= y + tol]
+        data = [ln for ln in first.lines if ln.bottom > y + tol]
+        if all(ln.top >= y - tol for ln in data):
+            break
+    else:
+        return None
+    if not head or not data or any(is_value(ln.text) for ln in head + data):
+        return None
+    centre = sum(ln.top + ln.bottom for ln in values) / (2 * len(values))
+    if not data[0].top - tol <= centre <= data[-1].bottom + tol:
+        return None  # the first cell's lower lines are not on the values' row
+    return (max(y, head[-1].bottom) + min(data[0].top, value_top)) / 2
+
+
+def _split_row(grid: Grid, r: int, cut: float) -> None:
+    """Make row ``r`` two rows at ``cut``: its cells' lines above stay, those below form row ``r + 1``."""
+    row = grid.row_cells(r)
+    for c in grid.cells:
+        if c.r0 > r:
+            c.r0, c.r1 = c.r0 + 1, c.r1 + 1
+        elif c.r0 < r < c.r1:
+            c.r1 += 1  # a cell spanning down over the row spans both parts
+    below: dict[int, GridCell] = {}
+    for c in row:
+        x0, top, x1, bottom = c.bbox
+        upper = [ln for ln in c.lines if (ln.top + ln.bottom) / 2 < cut]
+        lower = [ln for ln in c.lines if (ln.top + ln.bottom) / 2 >= cut]
+        below[id(c)] = GridCell(r + 1, c.c0, r + 2, c.c1, "\n".join(ln.text for ln in lower), c.page,
+                                (x0, cut, x1, bottom), lower)
+        c.lines, c.text, c.bbox = upper, "\n".join(ln.text for ln in upper), (x0, top, x1, cut)
+    grid.cells.extend(below.values())
+    grid.nrows += 1
+    if grid.owner:  # keep the slot map in step with the rows
+        grid.owner.insert(r + 1, [below.get(id(c), c) for c in grid.owner[r]])
+        grid.ys.insert(r + 1, cut)

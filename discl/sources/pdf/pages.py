@@ -12,7 +12,7 @@ from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
 from ...errors import DocumentError
 from ..document import Document, Paragraph
-from .grid import Grid, assign_chars, grid_from_boxes
+from .grid import Grid, assign_chars, grid_from_boxes, split_header_rows
 from .infer import infer_table, lines_look_tabular
 from .lines import chars_to_lines
 from .pdfium_objects import RULE_MAX_THICKNESS
@@ -131,6 +131,8 @@ def _page_blocks(chars: list[dict], edges: list[dict], number: int) -> list[Para
     grids = [g for g in (grid_from_boxes(boxes, number) for boxes in _find_cell_boxes(edges)) if g]
     grids.sort(key=lambda g: g.top)
     leftover = assign_chars(grids, chars)
+    for g in grids:
+        split_header_rows(g)
     lines = chars_to_lines(leftover)
     if not any(len(g.xs) > 2 for g in grids) and lines_look_tabular(lines):
         inferred, lines = infer_table(lines, number)
