@@ -183,19 +183,20 @@ def split_header_rows(grid: Grid) -> None:
     [('信息内容', (0, 0, 80, 15.0)), ('本年新增', (80, 0, 160, 15.0))]
     [('规章', (0, 15.0, 80, 30)), ('3', (80, 15.0, 160, 30))]
     """
-    r = 0
-    while r < grid.nrows:
-        cut = _header_data_cut(grid, r)
-        if cut is None:
-            r += 1
-        else:
-            _split_row(grid, r, cut)
-            r += 2
+    by_row: dict[int, list[GridCell]] = {}
+    for c in grid.cells:
+        by_row.setdefault(c.r0, []).append(c)
+    # bottom up: a split renumbers only the rows below it, which are done
+    for r in reversed(range(grid.nrows)):
+        row = sorted(by_row.get(r, []), key=lambda c: c.c0)
+        cut = _header_data_cut(row, r)
+        if cut is not None:
+            _split_row(grid, row, r, cut)
 
 
-def _header_data_cut(grid: Grid, r: int) -> float | None:
-    """The y between the header lines and the data line of row ``r``, or None if it is one row."""
-    row = grid.row_cells(r)
+def _header_data_cut(row: list[GridCell], r: int) -> float | None:
+    """The y between the header lines and the data line of grid row ``r`` (its cells ``row``), or None if
+    it is one row."""
     if len(row) < 2 or any(c.r1 != r + 1 for c in row):
         return None  # a cell spanning further rows belongs to more than this row
     first, others = row[0], [c for c in row[1:] if c.lines]
@@ -231,9 +232,8 @@ def _header_data_cut(grid: Grid, r: int) -> float | None:
     return (max(y, head[-1].bottom) + min(data[0].top, value_top)) / 2
 
 
-def _split_row(grid: Grid, r: int, cut: float) -> None:
+def _split_row(grid: Grid, row: list[GridCell], r: int, cut: float) -> None:
     """Make row ``r`` two rows at ``cut``: its cells' lines above stay, those below form row ``r + 1``."""
-    row = grid.row_cells(r)
     for c in grid.cells:
         if c.r0 > r:
             c.r0, c.r1 = c.r0 + 1, c.r1 + 1
