@@ -493,6 +493,29 @@ def pdf_markers() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return (tuple(w for t in ts for w in t.pdf_words), tuple(w for t in ts for w in t.pdf_strong))
 
 
+def pdf_report_markers() -> tuple[str, ...]:
+    """Words that make a PDF table one of the report tables (were the tables read, or only scanned?).
+
+    >>> "勾稽" in pdf_report_markers()
+    True
+    """
+    return _pdf_words("pdf_report")
+
+
+def pdf_start_markers() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What opens a report table in a PDF, so that it never continues the table on the page before:
+    (words in its first row, text a header cell begins with).
+
+    >>> pdf_start_markers()
+    (('勾稽', '申请人情况', '行政复议'), ('信息内容',))
+    """
+    return _pdf_words("pdf_start"), _pdf_words("pdf_head")
+
+
+def _pdf_words(key: str) -> tuple[str, ...]:
+    return tuple(w for t in _data()["tables"].values() for w in t.get(key, []))
+
+
 # --------------------------------------------------------------------------------------------------
 # compatibility accessors for the modules not yet moved to the typed objects (removed once they are)
 

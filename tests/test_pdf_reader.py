@@ -303,18 +303,18 @@ def test_missing_file(tmp_path):
 
 def _grid(rows: list[list[str]], page: int, top: float = 80.0):
     """A ruled grid with a label column and value columns, one cell per slot."""
-    from discl.sources.pdf import _GCell, _Grid
+    from discl.sources.pdf.grid import Grid, GridCell
     xs = [70.0, 250.0, 300.0, 350.0]
-    cells = [_GCell(r, c, r + 1, c + 1, text, page, (xs[c], top + 20 * r, xs[c + 1], top + 20 * r + 20))
+    cells = [GridCell(r, c, r + 1, c + 1, text, page, (xs[c], top + 20 * r, xs[c + 1], top + 20 * r + 20))
              for r, row in enumerate(rows) for c, text in enumerate(row)]
-    return _Grid(xs=xs, nrows=len(rows), cells=cells, page=page, last_page=page, top=top,
+    return Grid(xs=xs, nrows=len(rows), cells=cells, page=page, last_page=page, top=top,
                  bottom=top + 20 * len(rows))
 
 
 def _stitched(a, b) -> Table:
     from discl.sources.document import Paragraph
-    from discl.sources.pdf import _stitch
-    blocks = _stitch([a, Paragraph("- 4 -", page=a.page), b])
+    from discl.sources.pdf.stitch import stitch_grids
+    blocks = stitch_grids([a, Paragraph("- 4 -", page=a.page), b])
     grids = [x for x in blocks if not isinstance(x, Paragraph)]
     assert len(grids) == 1, "the two parts should be one table"
     return grids[0].to_table()
@@ -334,5 +334,5 @@ def test_stitch_joins_a_row_cut_through_its_label():
 def test_stitch_keeps_a_new_table_apart():
     a = _grid([["项目", "自然人", "总计"], ["四、结转下年度继续办理", "0", "0"]], 4)
     b = _grid([["行政复议", "", ""], ["1", "0", "1"]], 5)
-    from discl.sources.pdf import _stitch
-    assert len(_stitch([a, b])) == 2
+    from discl.sources.pdf.stitch import stitch_grids
+    assert len(stitch_grids([a, b])) == 2
