@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import pandas as pd
 import pytest
 
-from discl import checks
+from discl import checks, templates
 from discl.checks import ISSUE_COLUMNS, RULES, text_repetition, values_to_issues
 
 COLS = ["natural_person", "commercial", "research", "social_org", "legal_service", "other_org", "total"]
@@ -35,7 +35,7 @@ def frame(rows: Iterable[dict]) -> pd.DataFrame:
 
 def t3_rows(template: str = "gb2021") -> dict[str, list]:
     """A consistent table 三 (all rules hold), rows of the given template."""
-    rows = {r: [0] * 7 for r in checks._vocab().rows_in(template)}
+    rows = {r.id: [0] * 7 for r in templates.table("requests").rows(template)}
     other = "other_handling.other" if template == "gb2021" else "other_handling"
     rows.update({
         "new_received": [6, 1, 0, 0, 0, 0, 7],
