@@ -6,6 +6,11 @@ skipped with an ``info`` issue saying ``skipped_blank_total``. A cell the extrac
 (flag ``ambiguous`` / ``unreadable``) is never used: the instance is skipped with an ``info`` issue, so
 an extraction problem is never reported as an error of the report, nor hidden by one.
 
+A sum rule with missing cells is still decided when they cannot matter (:meth:`ReportCells.excess`):
+every count is >= 0, so when one side is fully known and the known cells of the other side already
+exceed it, the report contradicts itself whatever the missing cells hold. A cell the extraction could
+not read is missing there too, never counted.
+
 >>> import pandas as pd
 >>> values = pd.DataFrame({"report_id": "r", "table": "requests", "row": "granted",
 ...     "col": ["natural_person", "commercial", "total"], "value": [3.0, float("nan"), 3.0],
@@ -18,7 +23,7 @@ an extraction problem is never reported as an error of the report, nor hidden by
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -28,7 +33,7 @@ import pandas as pd
 from .. import templates
 from .rules import SKIP_PRIORITY, TOLERANCE
 
-__all__ = ["BLANK_FLAG", "EPS", "EXTRACTION_FLAGS", "Cell", "Key", "Operands", "ReportCells", "TOTAL",
+__all__ = ["BLANK_FLAG", "EPS", "EXTRACTION_FLAGS", "Cell", "Excess", "Key", "Operands", "ReportCells", "TOTAL",
            "differs", "index_cells", "is_int", "tolerance_of"]
 
 Key = tuple[str, str, str]  # (table, row, col)
@@ -59,6 +64,21 @@ class Operands:
     imputed: tuple[Key, ...] = ()
     skip: str | None = None
     skip_keys: tuple[Key, ...] = ()
+
+
+@dataclass(frozen=True)
+class Excess:
+    """Proof that ``sum(parts) == sum(totals)`` fails whatever the missing cells hold (all counts >= 0).
+
+    ``side`` ('parts' or 'totals') has missing cells, yet its known cells sum to more than the other,
+    fully known, side. ``parts`` / ``totals`` are the sums of the known cells of each side.
+    """
+
+    side: str
+    parts: float
+    totals: float
+    missing: tuple[tuple[Key, str], ...]  # cell and why it is missing (a key of rules.MISSING_STATES)
+    imputed: tuple[Key, ...]
 
 
 @lru_cache(maxsize=1024)
@@ -125,6 +145,54 @@ class ReportCells:
             reason = next(r for r in SKIP_PRIORITY if r in problems)
             return Operands(skip=reason, skip_keys=tuple(problems[reason]))
         return Operands(values=tuple(values), imputed=tuple(imputed))
+
+    def missing_state(self, key: Key) -> str:
+        """Why ``key`` gives no operand, as a key of ``rules.MISSING_STATES``."""
+        cell = self.cells.get(key)
+        if cell is None:
+            return "absent"
+        if cell.flags & EXTRACTION_FLAGS:
+            return "extraction"
+        return next((f for f in ("blank", "dash", "slash") if f in cell.flags), "none")
+
+    def excess(self, parts: Sequence[Key], totals: Sequence[Key], tol: float) -> Excess | None:
+        """The proof that ``sum(parts) == sum(totals)`` cannot hold although some cells are missing, or None.
+
+        Cells the extraction could not read are missing, never known; a blank the policy counts as 0 is
+        known. The proof needs one side fully known and the other side's known cells above it by more
+        than ``tol``.
+
+        >>> import pandas as pd
+        >>> row = [("upheld", 9.0, ""), ("corrected", float("nan"), "blank"), ("pending", 1.0, ""), ("total", 9.0, "")]
+        >>> cells = index_cells(pd.DataFrame({"report_id": "r", "table": "review_litigation",
+        ...     "row": "admin_review", "col": [c for c, _, _ in row], "value": [v for _, v, _ in row],
+        ...     "flags": [f for _, _, f in row]}))["r"]
+        >>> keys = [("review_litigation", "admin_review", c) for c, _, _ in row]
+        >>> e = cells.excess(keys[:3], keys[3:], 0.0)
+        >>> e.side, e.parts, e.totals, e.missing
+        ('parts', 10.0, 9.0, ((('review_litigation', 'admin_review', 'corrected'), 'blank'),))
+        >>> cells.excess(keys[1:3], keys[3:], 0.0) is None  # 1 known: 结果纠正 may be 8
+        True
+        """
+        sides = {}
+        for name, keys in (("parts", parts), ("totals", totals)):
+            known, missing, imputed = 0.0, [], []
+            for key in keys:
+                value, _, zero = self._use(key)
+                if value is None:
+                    missing.append((key, self.missing_state(key)))
+                    continue
+                known += value
+                if zero:
+                    imputed.append(key)
+            sides[name] = (known, missing, imputed)
+        (p, p_missing, p_imp), (t, t_missing, t_imp) = sides["parts"], sides["totals"]
+        imputed = tuple(p_imp + t_imp)
+        if p_missing and not t_missing and p > t + tol + EPS:
+            return Excess("parts", p, t, tuple(p_missing), imputed)
+        if t_missing and not p_missing and t > p + tol + EPS:
+            return Excess("totals", p, t, tuple(t_missing), imputed)
+        return None
 
 
 def index_cells(values: pd.DataFrame) -> dict[str, ReportCells]:

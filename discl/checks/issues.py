@@ -17,8 +17,8 @@ import pandas as pd
 
 from .. import templates
 from ..schema import ISSUE_COLUMNS
-from .cells import Key, Operands
-from .rules import IMPUTED_NOTE, RULES, SKIP_REASONS
+from .cells import Excess, Key, Operands
+from .rules import EXCESS, EXCESS_NOTE, IMPUTED_NOTE, MISSING_STATES, RULES, SKIP_REASONS
 
 __all__ = ["Issues", "fmt"]
 
@@ -70,6 +70,25 @@ class Issues:
         zh, en = spec["zh"].format(**ctx), spec["en"].format(**ctx)
         zh, en = self._imputed(zh, en, imputed)
         self._add(report_id, rule, severity or spec["severity"], table, row, col, expected, actual, zh, en)
+
+    def exceeded(self, report_id: str, rule: str, table: str, row: str | None, col: str | None,
+                 excess: Excess, varying: str) -> None:
+        """A sum rule proven broken by its known cells although some are missing (expected/actual: the
+        known sums of parts/totals). ``varying`` ('row' or 'col') is the axis along which the rule's cells
+        lie: the Chinese message names a missing cell by its label on that axis."""
+        names = EXCESS[rule]
+        ctx = self._context(table, row, col, "")
+        other = "totals" if excess.side == "parts" else "parts"
+        known, full = (excess.parts, excess.totals) if excess.side == "parts" else (excess.totals, excess.parts)
+        missing = ("、".join(f"{_zh(t, varying, r if varying == 'row' else c)} {MISSING_STATES[state][0]}"
+                            for (t, r, c), state in excess.missing),
+                   ", ".join(f"{r}/{c} {MISSING_STATES[state][1]}" for (_, r, c), state in excess.missing))
+        zh, en = [EXCESS_NOTE[lang].format(where=names["where"][i].format(**ctx), side=names[excess.side][i],
+                                           other=names[other][i], known=fmt(known), full=fmt(full),
+                                           missing=missing[i])
+                  for i, lang in enumerate(("zh", "en"))]
+        zh, en = self._imputed(zh, en, excess.imputed)
+        self._add(report_id, rule, RULES[rule]["severity"], table, row, col, excess.parts, excess.totals, zh, en)
 
     @staticmethod
     def _imputed(zh: str, en: str, imputed: Iterable[Key]) -> tuple[str, str]:

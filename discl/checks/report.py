@@ -6,7 +6,7 @@ T2-S1, T2-S2 of table 二.
 >>> from discl.checks.cells import index_cells
 >>> cells = index_cells(pd.DataFrame({"report_id": "r", "table": "review_litigation", "row": "admin_review",
 ...     "col": ["upheld", "corrected", "other", "pending", "total"],
-...     "value": [9.0, 0.0, 0.0, 1.0, 9.0], "flags": ""}))["r"]
+...     "value": [9.0, float("nan"), 0.0, 1.0, 9.0], "flags": ["", "blank", "", "", ""]}))["r"]
 >>> out = Issues()
 >>> check_report(out, "r", cells, None)
 >>> out.frame().loc[lambda f: f.severity == "error", ["rule", "expected", "actual"]].values.tolist()
@@ -96,11 +96,16 @@ def _equations(identity_id: str, template: str | None, rows: tuple[str, ...]) ->
 def _check_sum(out: Issues, rid: str, cells: ReportCells, eq: _Equation) -> None:
     """sum(parts) == sum(totals) (expected = parts, actual = totals), with the blank policy.
 
-    With cells missing the instance is skipped with the reason."""
+    With cells missing the instance is still decided when the known cells prove it broken
+    (:meth:`ReportCells.excess`); otherwise it is skipped with the reason."""
     keys = eq.parts + eq.totals
     ops = cells.resolve(keys)
     if ops.skip:
-        out.skipped(rid, eq.rule, eq.table, eq.row, eq.col, ops)
+        excess = cells.excess(eq.parts, eq.totals, tolerance_of(cells, keys))
+        if excess is None:
+            out.skipped(rid, eq.rule, eq.table, eq.row, eq.col, ops)
+        else:
+            out.exceeded(rid, eq.rule, eq.table, eq.row, eq.col, excess, "row" if eq.per == "col" else "col")
         return
     expected = sum(ops.values[: len(eq.parts)])
     actual = sum(ops.values[len(eq.parts):])

@@ -5,10 +5,13 @@ A rule text is changed here and nowhere else. Placeholders in :data:`RULES`: ``{
 
 >>> RULES["T4-R1"]["severity"], sorted(SKIP_REASONS)[0]
 ('error', 'skipped_absent_cell')
+>>> EXCESS["T4-R1"]["parts"][0]
+'结果维持+结果纠正+其他结果+尚未审结'
 """
 from __future__ import annotations
 
-__all__ = ["IMPUTED_NOTE", "RULES", "SKIP_PRIORITY", "SKIP_REASONS", "T2_KIND_TEXT", "TOLERANCE"]
+__all__ = ["EXCESS", "EXCESS_NOTE", "IMPUTED_NOTE", "MISSING_STATES", "RULES", "SKIP_PRIORITY", "SKIP_REASONS",
+           "T2_KIND_TEXT", "TOLERANCE"]
 
 #: spec ``checks.tolerance``: counts exact, money (万元) to 0.01 for rounding
 TOLERANCE = {"counts": 0.0, "money_wan_yuan": 0.01}
@@ -126,6 +129,41 @@ SKIP_PRIORITY = ["skipped_extraction", "skipped_blank_total", "skipped_missing_v
 IMPUTED_NOTE = {
     "zh": "（空白单元格按0计：{cells}；imputed_zero）",
     "en": " (blank cells counted as 0: {cells}; imputed_zero)",
+}
+
+#: A sum rule broken although some of its cells hold no number. Every count is >= 0, so when one side of
+#: ``parts = totals`` is fully known and the known cells of the other side already exceed it, no value of
+#: the missing cells can make the equation hold. Per rule: where it is (placeholders as in RULES) and the
+#: names of its two sides, (zh, en).
+EXCESS: dict[str, dict[str, tuple[str, str]]] = {
+    "T3-R1": {"where": ("「{col_zh}」列：", "column {col}: "),
+              "parts": ("本年新收+上年结转", "new_received + carried_over"),
+              "totals": ("办理结果总计+结转下年度", "total_processed + carried_forward")},
+    "T3-R2": {"where": ("「{col_zh}」列：", "column {col}: "),
+              "parts": ("各办理结果", "the outcome rows"), "totals": ("（七）总计", "total_processed")},
+    "T3-R3": {"where": ("「{row_zh}」行：", "row {row}: "),
+              "parts": ("各类申请人", "the applicant columns"), "totals": ("总计", "total")},
+    **{rule: {"where": (zh, f"{en}: "),
+              "parts": ("结果维持+结果纠正+其他结果+尚未审结", "upheld + corrected + other + pending"),
+              "totals": ("总计", "total")}
+       for rule, zh, en in (("T4-R1", "行政复议：", "admin_review"), ("T4-R2", "未经复议直接起诉：", "litigation_direct"),
+                            ("T4-R3", "复议后起诉：", "litigation_after_review"))},
+}
+#: the finding's text; {side}/{other}: the exceeding side and the fully known one, {known} the sum of the
+#: known cells of {side}, {full} the sum of {other}, {missing} the cells without a number
+EXCESS_NOTE = {
+    "zh": "{where}{side}已知部分之和≥{known}，超过{other}={full}（{missing}），勾稽关系不成立（known_cells_exceed）",
+    "en": "{where}the known cells of {side} already sum to {known}, more than {other} = {full} "
+          "({missing}), whatever the missing cells hold (known_cells_exceed)",
+}
+#: why a cell counts as missing in an EXCESS finding, (zh, en)
+MISSING_STATES = {
+    "blank": ("为空", "blank"),
+    "dash": ("为横线", "a dash"),
+    "slash": ("为斜线", "a slash"),
+    "absent": ("缺失", "absent"),
+    "extraction": ("未能可靠读取", "not reliably read"),
+    "none": ("无数值", "no number"),
 }
 
 #: T2-R1 message detail per measure kind (templates' column ``kind``), (zh, en)
