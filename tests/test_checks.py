@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import pandas as pd
 import pytest
 
-from discl import checks
+from discl import checks, templates
 from discl.checks import ISSUE_COLUMNS, RULES, text_repetition, values_to_issues
 
 COLS = ["natural_person", "commercial", "research", "social_org", "legal_service", "other_org", "total"]
@@ -35,7 +35,7 @@ def frame(rows: Iterable[dict]) -> pd.DataFrame:
 
 def t3_rows(template: str = "gb2021") -> dict[str, list]:
     """A consistent table 三 (all rules hold), rows of the given template."""
-    rows = {r: [0] * 7 for r in checks._vocab().rows_in(template)}
+    rows = {r.id: [0] * 7 for r in templates.table("requests").rows(template)}
     other = "other_handling.other" if template == "gb2021" else "other_handling"
     rows.update({
         "new_received": [6, 1, 0, 0, 0, 0, 7],
@@ -344,6 +344,136 @@ def test_t4_blank_cells_are_not_imputed():
     issues = run(values)
     assert findings(issues).empty
     assert of(issues, "T4-R1").message_en.str.contains("skipped_missing_value").all()
+
+
+# ------------------------------------------------------------------------------------------------
+# Sums with missing cells: decided when the known cells already exceed the other side
+# ------------------------------------------------------------------------------------------------
+def exceeded(issues: pd.DataFrame, rule: str) -> pd.DataFrame:
+    f = of(issues, rule, "error")
+    return f[f.message_en.str.contains("known_cells_exceed")]
+
+
+def t4_row(row: str, vals: list, flags: dict[str, str] | None = None) -> pd.DataFrame:
+    """Table 四 with ``row`` replaced (the other proceedings consistent)."""
+    rows = {"admin_review": [1, 0, 2, 0, 3], "litigation_direct": [12, 0, 0, 0, 12],
+            "litigation_after_review": [0, 0, 0, 0, 0], row: vals}
+    flags = flags or {}
+    return frame(cell("r", "review_litigation", r, c, v, flags.get(c, "") if r == row else "")
+                 for r, vs in rows.items() for c, v in zip(OUTCOMES, vs))
+
+
+@pytest.mark.parametrize("rule,row,zh_where", [("T4-R1", "admin_review", "行政复议："),
+                                               ("T4-R2", "litigation_direct", "未经复议直接起诉："),
+                                               ("T4-R3", "litigation_after_review", "复议后起诉：")])
+def test_t4_known_parts_above_total_are_an_error_despite_a_blank(rule, row, zh_where):
+    # 维持 9 + 尚未审结 1 > 总计 9: whatever 结果纠正 holds, the row cannot add up
+    issues = run(t4_row(row, [9, BLANK, 0, 1, 9]))
+    got = exceeded(issues, rule)
+    assert got[["row", "col", "expected", "actual"]].values.tolist() == [[row, "total", 10.0, 9.0]]
+    assert got.message.iloc[0] == (f"{zh_where}结果维持+结果纠正+其他结果+尚未审结已知部分之和≥10，超过总计=9"
+                                   "（结果纠正 为空），勾稽关系不成立（known_cells_exceed）")
+    assert f"{row}/corrected blank" in got.message_en.iloc[0]
+    assert findings(issues).rule.tolist() == [rule]  # the finding replaces the skip, nothing else
+    assert of(issues, rule, "info").empty
+
+
+@pytest.mark.parametrize("vals", [[5, BLANK, 0, 1, 9],     # known parts below the total
+                                  [8, BLANK, 0, 1, 9],     # equal: 结果纠正 may be 0
+                                  [9, 0, 0, 1, BLANK]])    # the total is the missing cell
+def test_t4_missing_cells_that_could_make_the_row_add_up_still_skip(vals):
+    issues = run(t4_row("admin_review", vals))
+    assert findings(issues).empty
+    r1 = of(issues, "T4-R1")
+    assert r1.severity.tolist() == ["info"]
+    assert r1.message_en.str.contains("skipped_missing_value|skipped_blank_total").all()
+
+
+def test_t3_r1_known_side_exceeded_either_way():
+    rows = t3_rows()
+    rows["total_processed"] = [8, 1, 0, 0, 0, 0, 9]  # 8 > new 6 + carried over 1, 结转下年度 a dash
+    rows["carried_forward"] = [math.nan, 0, 0, 0, 0, 0, 1]
+    issues = run(frame(t3("r", rows, {("carried_forward", "natural_person"): "dash"})))
+    got = exceeded(issues, "T3-R1")
+    assert got[["col", "expected", "actual"]].values.tolist() == [["natural_person", 7.0, 8.0]]
+    assert "办理结果总计+结转下年度已知部分之和≥8，超过本年新收+上年结转=7（四、结转下年度继续办理 为横线）" in got.message.iloc[0]
+    assert "carried_forward/natural_person a dash" in got.message_en.iloc[0]
+    # the other way: the outflow fully known, 本年新收 alone above it while 上年结转's 总计 is blank
+    rows = t3_rows()
+    rows["new_received"] = [6, 1, 0, 0, 0, 0, 9]
+    rows["carried_over"] = [1, 0, 0, 0, 0, 0, BLANK]
+    got = exceeded(run(frame(t3("r", rows))), "T3-R1")
+    assert got[["col", "expected", "actual"]].values.tolist() == [["total", 9.0, 8.0]]
+    assert "本年新收+上年结转已知部分之和≥9，超过办理结果总计+结转下年度=8（二、上年结转政府信息公开申请数量 为空）" in got.message.iloc[0]
+
+
+def test_t3_r1_missing_cell_that_could_balance_skips():
+    rows = t3_rows()
+    rows["carried_forward"] = [math.nan, 0, 0, 0, 0, 0, 1]  # 6 + 1 = 6 + ?: the dash may be 1
+    issues = run(frame(t3("r", rows, {("carried_forward", "natural_person"): "dash"})))
+    r1 = of(issues, "T3-R1").query("col == 'natural_person'")
+    assert r1.severity.tolist() == ["info"] and "skipped_missing_value" in r1.message_en.iloc[0]
+    assert findings(issues).empty
+
+
+def test_t3_r2_known_outcomes_above_total():
+    rows = t3_rows()
+    rows["granted"] = [3, 1, 0, 0, 0, 0, 9]  # 9 + 2 + 1 > （七）总计 7 whatever the dash holds
+    rows["withheld.state_secret"] = [0, 0, 0, 0, 0, 0, math.nan]
+    issues = run(frame(t3("r", rows, {("withheld.state_secret", "total"): "dash"})))
+    got = exceeded(issues, "T3-R2")
+    assert got[["row", "col", "expected", "actual"]].values.tolist() == [["total_processed", "total", 12.0, 7.0]]
+    assert "各办理结果已知部分之和≥12，超过（七）总计=7（1.属于国家秘密 为横线）" in got.message.iloc[0]
+    # an absent sub-row is missing too, not 0
+    rows = t3_rows("gb2021")
+    rows["unable.not_held"] = [2, 0, 0, 0, 0, 0, 5]
+    del rows["other_handling.fee_unpaid"]
+    got = exceeded(run(frame(t3("r", rows))), "T3-R2")
+    assert got.col.tolist() == ["total"] and "other_handling.fee_unpaid/total absent" in got.message_en.iloc[0]
+
+
+def test_t3_r2_known_outcomes_not_above_total_skip():
+    rows = t3_rows()
+    rows["withheld.state_secret"] = [0, 0, 0, 0, 0, 0, math.nan]
+    issues = run(frame(t3("r", rows, {("withheld.state_secret", "total"): "dash"})))
+    assert findings(issues).empty
+    assert of(issues, "T3-R2").message_en.str.contains("skipped_missing_value").all()
+
+
+def test_t3_r3_known_applicants_above_total():
+    rows = t3_rows()
+    rows["granted"] = [3, 2, math.nan, 0, 0, 0, 4]
+    issues = run(frame(t3("r", rows, {("granted", "research"): "dash"})))
+    got = exceeded(issues, "T3-R3")
+    assert got[["row", "col", "expected", "actual"]].values.tolist() == [["granted", "total", 5.0, 4.0]]
+    assert got.message.iloc[0].startswith("「（一）予以公开」行：各类申请人已知部分之和≥5，超过总计=4（科研机构 为横线）")
+    rows["granted"] = [2, 1, math.nan, 0, 0, 0, 4]  # 3 known, the dash may be 1
+    issues = run(frame(t3("r", rows, {("granted", "research"): "dash"})))
+    assert of(issues, "T3-R3").query("row == 'granted'").severity.tolist() == ["info"]
+
+
+def test_imputed_blank_stays_an_ordinary_finding():
+    rows = t3_rows()
+    rows["granted"] = [3, BLANK, 2, 0, 0, 0, 4]  # blank applicant = 0, so the row is fully known
+    r3 = of(run(frame(t3("r", rows))), "T3-R3", "error")
+    assert r3[["row", "expected", "actual"]].values.tolist() == [["granted", 5.0, 4.0]]
+    assert "imputed_zero" in r3.message_en.iloc[0] and "known_cells_exceed" not in r3.message_en.iloc[0]
+
+
+@pytest.mark.parametrize("flag", ["ambiguous", "unreadable"])
+def test_unread_cell_is_never_a_known_cell(flag):
+    # counted, the unread 5 would prove 5 + 5 + 1 > 9; it is missing, and 6 known do not prove anything
+    issues = run(t4_row("admin_review", [5, 5, 0, 1, 9], {"corrected": flag}))
+    assert findings(issues).empty
+    assert "skipped_extraction" in of(issues, "T4-R1").message_en.iloc[0]
+    # an unread total is not a fully known side, however far the parts exceed it
+    issues = run(t4_row("admin_review", [5, 0, 0, 1, 2], {"total": flag}))
+    assert findings(issues).rule.tolist() == [] and of(issues, "T4-R1").severity.tolist() == ["info"]
+    # the other cells may still prove the row broken; the unread one is named, not added
+    got = exceeded(run(t4_row("admin_review", [9, 5, 0, 1, 9], {"corrected": flag})), "T4-R1")
+    assert got[["expected", "actual"]].values.tolist() == [[10.0, 9.0]]
+    assert "admin_review/corrected not reliably read" in got.message_en.iloc[0]
+    assert "结果纠正 未能可靠读取" in got.message.iloc[0]
 
 
 # ------------------------------------------------------------------------------------------------
