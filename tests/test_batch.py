@@ -87,7 +87,7 @@ def test_duplicate_content_is_recorded_once(tmp_path):
     files = _write_reports(src, 2)
     (src / "zz_copy.txt").write_bytes(files[0].read_bytes())
     s = B.ingest([src], tmp_path / "out", batch=B.BatchSettings(workers=1))
-    reps = s.corpus.reports.set_index("path")
+    reps = discl.Corpus.from_parquet(s.out_dir).reports.set_index("path")
     assert reps.loc[str(src / "zz_copy.txt"), "error_code"] == "duplicate"
     assert reps["report_id"].is_unique
 

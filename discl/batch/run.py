@@ -12,7 +12,6 @@ import pandas as pd
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..api import Corpus
 from ..errors import DocumentError
 from ..pipeline import FileResult, sha256_file
 from ..settings import DEFAULT_SETTINGS, ReadSettings
@@ -28,6 +27,9 @@ from .writer import StreamWriter
 
 @dataclass
 class BatchSummary:
+    """What :func:`ingest` did; the outputs themselves are in ``out_dir`` (load them with
+    ``discl.Corpus.from_parquet(out_dir)``, or read the Parquet dataset for large batches)."""
+
     files: int
     read: int  # documents actually parsed in this run
     reused: int  # results taken from the cache (unchanged files, or done before a crash)
@@ -41,11 +43,6 @@ class BatchSummary:
     def reports(self) -> pd.DataFrame:
         """The written reports table (one row per file), read from ``reports.parquet``."""
         return pd.read_parquet(os.path.join(self.out_dir, "reports.parquet"))
-
-    @property
-    def corpus(self) -> Corpus:
-        """The written outputs, loaded (for large batches prefer the Parquet dataset)."""
-        return Corpus.from_parquet(self.out_dir)
 
 
 def ingest(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike,
