@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from ..checks import CROSS_YEAR_ROWS, CROSS_YEAR_TABLES
 from ..pipeline import FileResult, frames
+from ..schema import empty_frames
 from ..settings import ReadSettings
 
 #: bump when a change to reading alters results: cached results of older versions are not reused
@@ -40,14 +41,14 @@ def settings_key(settings: ReadSettings) -> str:
 
 @functools.cache
 def arrow_schemas() -> dict[str, pa.Schema]:
-    """The Arrow schemas of the three tables (from the typed empty frames): the fragments' and the
-    outputs' schema.
+    """The Arrow schemas of the three tables (from :func:`discl.schema.empty_frames`): the fragments'
+    and the outputs' schema.
 
     >>> arrow_schemas()["values"].field("value").type
     DataType(double)
     """
     return {name: pa.Schema.from_pandas(df, preserve_index=False)
-            for name, df in zip(("reports", "values", "issues"), frames([]))}
+            for name, df in zip(("reports", "values", "issues"), empty_frames())}
 
 
 def json_default(o: Any) -> Any:

@@ -14,7 +14,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 import pandas as pd
 
 from ..checks import corpus_issues
-from ..pipeline import VALUE_COLUMNS
+from ..schema import VALUE_COLUMNS
 from .cache import read_checkpoint
 from .index import Index
 from .settings import BatchSettings

@@ -10,7 +10,11 @@ from ..checks import narrative_sections, run_checks
 from ..errors import DocumentError
 from ..pipeline import FileResult, failed_result, file_to_result, frames
 from ..settings import ReadSettings
+from ..templates import section
 from .cache import Cache
+
+#: the sections (ids of discl.templates.section) the cross-report text rule Y-TEXT compares
+YTEXT_SECTIONS = ("overview", "problems")
 
 
 class Timeout(Exception):
@@ -92,8 +96,7 @@ def ytext(text: str) -> str:
     '一、总体情况共收到申请3件。五、存在的主要问题及改进情况不足'
     """
     sec = narrative_sections(text or "")
-    return "".join(f"{h}{sec[k]}" for k, h in (("overview", "一、总体情况"), ("problems", "五、存在的主要问题及改进情况"))
-                   if k in sec)
+    return "".join(f"{section(k).title}{sec[k]}" for k in YTEXT_SECTIONS if k in sec)
 
 
 def failed_summary(path: str, code: str, message: str) -> dict:

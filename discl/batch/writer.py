@@ -10,7 +10,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..pipeline import ISSUE_COLUMNS, FileResult, frames
+from ..pipeline import FileResult, frames
+from ..schema import ISSUE_COLUMNS
 from .cache import arrow_schemas
 
 
