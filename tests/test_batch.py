@@ -12,7 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import discl
 from discl import batch as B
+from discl.batch import cross, engines, worker, writer
 from discl.render import random_spec, render_html, render_markdown, render_text
 from discl.settings import ReadSettings
 
@@ -85,7 +87,7 @@ def test_duplicate_content_is_recorded_once(tmp_path):
     files = _write_reports(src, 2)
     (src / "zz_copy.txt").write_bytes(files[0].read_bytes())
     s = B.ingest([src], tmp_path / "out", batch=B.BatchSettings(workers=1))
-    reps = s.corpus.reports.set_index("path")
+    reps = discl.Corpus.from_parquet(s.out_dir).reports.set_index("path")
     assert reps.loc[str(src / "zz_copy.txt"), "error_code"] == "duplicate"
     assert reps["report_id"].is_unique
 
@@ -103,15 +105,15 @@ def _hog(path, settings):
 def test_timeout_and_memory_guard_fail_one_file(tmp_path, monkeypatch):
     p = tmp_path / "a.txt"
     p.write_text("x", encoding="utf-8")
-    monkeypatch.setattr(B, "file_to_result", _slow)
+    monkeypatch.setattr(worker, "file_to_result", _slow)
     d = B.read_one(str(p), ReadSettings(timeout_s=0.3))
     assert (d["report"]["status"], d["report"]["error_code"]) == ("failed", "timeout")
     # the memory cap applies in a worker process (forked, so it sees the patched reader)
-    monkeypatch.setattr(B, "file_to_result", _hog)
+    monkeypatch.setattr(worker, "file_to_result", _hog)
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(1, mp_context=mp.get_context("fork"), initializer=B._init_worker,
+    with ProcessPoolExecutor(1, mp_context=mp.get_context("fork"), initializer=worker.init_worker,
                              initargs=(512,)) as pool:
         d = pool.submit(B.read_one, str(p), ReadSettings(timeout_s=30)).result()
     assert (d["report"]["status"], d["report"]["error_code"]) == ("failed", "too_large")
@@ -151,7 +153,7 @@ def test_dask_engine_matches_local(tmp_path, monkeypatch):
     src = tmp_path / "in"
     _write_reports(src, 8)
     B.ingest([src], tmp_path / "local", batch=B.BatchSettings(workers=2))
-    monkeypatch.setattr(B, "DASK_TASKS_PER_THREAD", 1)  # 9 files through a window of 2 tasks
+    monkeypatch.setattr(engines, "DASK_TASKS_PER_THREAD", 1)  # 9 files through a window of 2 tasks
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         B.ingest([src], tmp_path / "dask", batch=B.BatchSettings(engine="dask", scheduler=cluster.scheduler_address))
@@ -163,8 +165,6 @@ def test_dask_engine_matches_local(tmp_path, monkeypatch):
 
 def test_batch_outputs_equal_the_in_memory_api(tmp_path):
     """The streamed batch (fragments, chunked cross-report checks) gives the tables discl.load gives."""
-    import discl
-
     src = tmp_path / "in"
     _write_reports(src, 9)
     B.ingest([src], tmp_path / "out", batch=B.BatchSettings(workers=2))
@@ -180,8 +180,6 @@ def test_batch_outputs_equal_the_in_memory_api(tmp_path):
 def test_crowded_agencies_and_tiny_buffers_give_the_in_memory_result(tmp_path, monkeypatch):
     """The cross-year pass in year windows (an agency with several reports a year), chunks of a few
     agencies, and the writer's compaction and flushes give exactly the tables discl.load gives."""
-    import discl
-
     src = tmp_path / "in"
     src.mkdir()
     rng = random.Random(5)
@@ -189,10 +187,10 @@ def test_crowded_agencies_and_tiny_buffers_give_the_in_memory_result(tmp_path, m
     for i, agency in enumerate(agencies):
         spec = random_spec(rng, year=2019 + i % 4, agency=agency)
         (src / f"r{i:02d}.txt").write_text(render_text(spec), encoding="utf-8")
-    monkeypatch.setattr(B, "CROSS_PAIRS", 5)  # 拥挤区: 3 reports a year, 27 pairs -> year windows
-    monkeypatch.setattr(B, "CROSS_CHUNK", 3)  # 乙区 and 丙区 go in separate chunks
-    monkeypatch.setattr(B._StreamWriter, "ROW_GROUP", 50)
-    monkeypatch.setattr(B._StreamWriter, "COMPACT", 2)
+    monkeypatch.setattr(cross, "CROSS_PAIRS", 5)  # 拥挤区: 3 reports a year, 27 pairs -> year windows
+    monkeypatch.setattr(cross, "CROSS_CHUNK", 3)  # 乙区 and 丙区 go in separate chunks
+    monkeypatch.setattr(writer.StreamWriter, "ROW_GROUP", 50)
+    monkeypatch.setattr(writer.StreamWriter, "COMPACT", 2)
     out = tmp_path / "out"
     B.ingest([src], out, batch=B.BatchSettings(workers=2))  # the cross-report chunks run on the pool
     _, v, i = _frames(out)

@@ -1,0 +1,141 @@
+"""The streaming Parquet writer: the three single files (``OUT/{reports,values,issues}.parquet``)
+and the dataset partitioned by year (``OUT/dataset/{reports,values,issues}/year=YYYY/``), written
+from many small tables with bounded memory and renamed into place only when complete."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..pipeline import FileResult, frames
+from ..schema import ISSUE_COLUMNS
+from .cache import arrow_schemas
+
+
+class StreamWriter:
+    """Parquet writers for the three single files and the year-partitioned dataset; files appear
+    under their final names only when complete (temporary names + rename).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     w = StreamWriter(d)
+    ...     w.close()  # no rows at all: still every file, with its schema
+    ...     sorted(os.listdir(d)), sorted(os.listdir(os.path.join(d, "dataset")))
+    (['dataset', 'issues.parquet', 'reports.parquet', 'values.parquet'], ['issues', 'reports', 'values'])
+    """
+
+    ROW_GROUP = 10_000  # rows buffered per (table, year) before a write: few, large row groups
+    BUFFER_BYTES = 8 * 2**20  # all buffers together: above it the largest is written out
+    COMPACT = 64  # small tables buffered per (table, year) before they are merged into one
+
+    def __init__(self, out_dir: str):
+        self.out_dir = out_dir
+        os.makedirs(out_dir, exist_ok=True)
+        self.tag = f".tmp-{os.getpid()}"
+        self.schemas = arrow_schemas()
+        self.writers: dict[tuple[str, int | None], pq.ParquetWriter] = {}
+        self.buffers: dict[tuple[str, int, bool], list[pa.Table]] = {}
+        self.buffered: dict[tuple[str, int, bool], int] = {}
+        self.key_bytes: dict[tuple[str, int, bool], int] = {}
+        self.nbytes = 0  # bytes in all buffers
+        self.ds_tmp = os.path.join(out_dir, "dataset" + self.tag)
+        shutil.rmtree(self.ds_tmp, ignore_errors=True)
+
+    def _writer(self, name: str, year: int | None) -> pq.ParquetWriter:
+        key = (name, year)
+        if key not in self.writers:
+            if year is None:
+                path = os.path.join(self.out_dir, f"{name}.parquet{self.tag}")
+            else:
+                d = os.path.join(self.ds_tmp, name, f"year={year}")
+                os.makedirs(d, exist_ok=True)
+                path = os.path.join(d, "part-0.parquet")
+            self.writers[key] = pq.ParquetWriter(path, self.schemas[name])
+        return self.writers[key]
+
+    def add_reports(self, rows: list[dict]) -> None:
+        """Report rows, in file order (a page at a time)."""
+        df, _, _ = frames([FileResult(r) for r in rows])
+        years = df["year"].fillna(0).astype("int64")
+        # the single file keeps the file order; the dataset splits it by year
+        self._writer("reports", None).write_table(
+            pa.Table.from_pandas(df, schema=self.schemas["reports"], preserve_index=False))
+        for y, part in df.groupby(years, sort=True):
+            table = pa.Table.from_pandas(part, schema=self.schemas["reports"], preserve_index=False)
+            self._write("reports", table, int(y), single=False)
+
+    def _write(self, name: str, table: pa.Table, year: int, single: bool = True) -> None:
+        """Buffer small tables (one report's cells) and write them as large row groups (to the single
+        file too unless ``single`` is false)."""
+        if table.schema != self.schemas[name]:
+            table = table.select(self.schemas[name].names).cast(self.schemas[name])
+        key = (name, year, single)
+        buf = self.buffers.setdefault(key, [])
+        buf.append(table)
+        self.buffered[key] = self.buffered.get(key, 0) + table.num_rows
+        self.key_bytes[key] = self.key_bytes.get(key, 0) + table.nbytes
+        self.nbytes += table.nbytes
+        if self.buffered[key] >= self.ROW_GROUP:
+            self._flush(key)
+        elif self.nbytes > self.BUFFER_BYTES:
+            # a memory budget for the buffers whatever the number of years and tables
+            self._flush(max(self.key_bytes, key=self.key_bytes.__getitem__))
+        elif len(buf) >= self.COMPACT:
+            # every small table costs a few KB of native structure (schema, fields, chunk lists) whatever
+            # its rows: a file's findings are a handful of rows, so thousands of them would sit in a
+            # buffer before it reaches ROW_GROUP rows. Merging them into one table bounds that.
+            merged = pa.concat_tables(buf).combine_chunks()
+            self.buffers[key] = [merged]
+            self.nbytes += merged.nbytes - self.key_bytes[key]
+            self.key_bytes[key] = merged.nbytes
+
+    def _flush(self, key: tuple[str, int, bool]) -> None:
+        name, year, single = key
+        tables = self.buffers.pop(key, [])
+        self.buffered.pop(key, None)
+        self.nbytes -= self.key_bytes.pop(key, 0)
+        if tables:
+            table = pa.concat_tables(tables)
+            if single:
+                self._writer(name, None).write_table(table)
+            self._writer(name, year).write_table(table)
+
+    def add_fragment(self, name: str, path: str, year: int) -> None:
+        """One checkpoint fragment (an Arrow IPC file of table ``name``) of a report of ``year``."""
+        with pa.OSFile(path) as f:
+            table = pa.ipc.open_file(f).read_all()
+        if table.num_rows:
+            self._write(name, table, int(year))
+
+    def add_issues(self, issues: pd.DataFrame, year_of: dict[str, int]) -> None:
+        """Findings of the cross-report pass; ``year_of`` gives each report's year (its partition)."""
+        if not len(issues):
+            return
+        df = issues.reindex(columns=ISSUE_COLUMNS)
+        years = df["report_id"].map(year_of).fillna(0).astype("int64")
+        for y, part in df.groupby(years, sort=False):
+            table = pa.Table.from_pandas(part, schema=self.schemas["issues"], preserve_index=False)
+            self._write("issues", table, int(y))
+
+    def close(self) -> None:
+        """Write out every buffer, close the files and rename them (and the dataset) into place."""
+        for key in list(self.buffers):
+            self._flush(key)
+        for name in ("reports", "values", "issues"):
+            self._writer(name, None)  # no rows at all: still a file with the schema
+        for w in self.writers.values():
+            w.close()
+        for name in ("reports", "values", "issues"):
+            os.replace(os.path.join(self.out_dir, f"{name}.parquet{self.tag}"),
+                       os.path.join(self.out_dir, f"{name}.parquet"))
+        for name in ("reports", "values", "issues"):
+            os.makedirs(os.path.join(self.ds_tmp, name), exist_ok=True)
+        ds_root = os.path.join(self.out_dir, "dataset")
+        old = ds_root + ".old" + self.tag
+        if os.path.exists(ds_root):
+            os.replace(ds_root, old)
+        os.replace(self.ds_tmp, ds_root)
+        shutil.rmtree(old, ignore_errors=True)
