@@ -28,8 +28,9 @@ def copy_infos(seg: Segment, values: list[Value]) -> dict[int, CopyInfo]:
     out: dict[int, CopyInfo] = {}
     prev_end = -1
     for copy, (first, last) in sorted(spans.items(), key=lambda kv: kv[1]):
+        # the caption is the text right before the copy: inside the occurrence, else the line before it
         text = [ln.cells[0].text for ln in seg.lines if ln.is_text and prev_end < ln.index < first]
-        lead = (seg.lead_in + " " if prev_end < 0 else "") + " ".join(text)
+        lead = " ".join(text) if text else (seg.lead_in if prev_end < 0 else "")
         out[copy] = CopyInfo(seg.section, lead[-300:], first)
         prev_end = last
     return out

@@ -192,32 +192,37 @@ def all_values(text: str) -> bool:
 # the label cell of a table row
 
 
-def label_cell(line: Line, defs: tuple[LabelDef, ...]) -> tuple[int, list[Match]]:
+def label_cell(line: Line, defs: tuple[LabelDef, ...], groups: frozenset[str] = frozenset()) -> tuple[int, list[Match]]:
     """Index of the row's last label cell (-1 if none) and the label matches in the label cells.
 
     The label cells are the leading cells up to the last one that names a row or group; every cell to
-    its right is a value cell, whatever it holds (a cell printed "持平" or "−8" is a missing value, not a
-    label, so it never shifts its neighbours). Leading blank cells (merged label columns of a text
-    table) are skipped. Without any label match, leading text that is not a value counts as the label
-    (a misprinted label, read fuzzily by the caller).
+    the right of a row's label is a value cell, whatever it holds (a cell printed "持平" or "−8" is a
+    missing value, not a label, so it never shifts its neighbours). Leading blank cells (merged label
+    columns of a text table) are skipped. Text that names nothing, before any label or right after a
+    group's label (``groups``: their ids), is a label too — a misprinted one, read fuzzily by the caller.
     """
     last = -1
     matches: list[Match] = []
     unmatched = -1
+    after_group = False
     for i, c in enumerate(line.cells):
         norm = normalize_label(c.text)
         found = find_labels(norm, defs) if norm else []
         if found:
             last, matches = i, matches + found
+            after_group = all(m.label.id in groups for m in found)
             continue
         t = clean_cell_text(c.text)
         if not t:
             continue  # a blank label column (or a blank value cell; told apart by the caller's count)
         if is_value_text(c.text):
             break
-        if last >= 0:
-            break  # text after the label: a value cell that is not a number
+        if last >= 0 and not after_group:
+            break  # text after the row's label: a value cell that is not a number
         unmatched = i
+        if after_group:
+            last, after_group = i, False  # the (misprinted) sub-label under its group
+            break
     return (last if last >= 0 else unmatched), matches
 
 
@@ -238,3 +243,17 @@ def fuzzy_row(label_text: str, group: str | None, rows, done: set[str]):
     if scored and scored[0][0] >= 0.75 and (len(scored) == 1 or scored[1][0] < 0.6):
         return scored[0][1]
     return None
+
+
+def join_carry(carry: str, line: Line, defs: tuple[LabelDef, ...]) -> Line:
+    """A table row whose first cell ends a label the previous line began (“政府集” / “中采购 | 5 | …”):
+    the fragment is joined in front when a label then spans the junction; else the row as it is."""
+    if not line.cells or line.is_text:
+        return line
+    first = line.cells[0]
+    text = carry + first.text
+    norm, idx = norm_map(text)
+    if not any(idx[m.start] < len(carry) <= idx[m.end - 1] for m in find_labels(norm, defs)):
+        return line
+    return Line((LCell(text, first.ref, first.page, first.bbox, first.starts_here, first.col, first.span),
+                 *line.cells[1:]), line.is_text, line.inferred, line.index)

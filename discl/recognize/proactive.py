@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from ..cells import clean_cell_text, is_value_text
 from ..normalize import normalize_label
 from ..templates import TEMPLATE_IDS, table, template as get_template, units
-from .labels import (Piece, all_values, find_labels, is_narrative, label_cell, label_rest, split_text_line,
+from .labels import (Piece, all_values, find_labels, is_narrative, join_carry, label_cell, label_rest, split_text_line,
                      without_label_tail)
 from .lines import LCell, Line, cut_text, has_digits, norm_map, tokens
 from .model import Note, TableRead, Value
@@ -167,6 +167,9 @@ def lines_to_proactive(lines: list[Line], template: str | None = None, first_cop
                     else:
                         st.pending.append((p.label, sub))
             continue
+        if st.carry:
+            line = join_carry(st.carry, line, items)
+            st.carry = ""
         norm_cells = [normalize_label(c.text) for c in line.cells]
         joined = "".join(norm_cells)
         if any(p.search(joined) for p in starts) and not any(find_labels(n, items) for n in norm_cells):

@@ -22,7 +22,7 @@ class Segment:
     table: str
     section: str | None
     lines: list[Line] = field(default_factory=list)
-    lead_in: str = ""  # text of the lines just before it (a caption like "2020年情况" marks a quote)
+    lead_in: str = ""  # the line just before it (a caption like "2020年情况" marks a quote)
 
 
 def _markers():
@@ -73,10 +73,13 @@ def lines_to_segments(lines: list[Line]) -> list[Segment]:
         if tid != state:
             state = tid
             if tid is not None:
-                segments.append(Segment(tid, section, lead_in=" ".join(recent[-2:])))
+                segments.append(Segment(tid, section, lead_in=recent[-1] if recent else ""))
         elif tid is not None and sid is not None and segments and segments[-1].section != sid:
-            # the same table's heading after it started (e.g. a caption came first): same occurrence
-            segments[-1].section = sid
+            if segments[-1].lines:
+                # the table's own heading after a copy of it elsewhere (quoted in 一): a new occurrence
+                segments.append(Segment(tid, section, lead_in=recent[-1] if recent else ""))
+            else:
+                segments[-1].section = sid  # a start marker just before the heading: same occurrence
 
     counter = 0
 
@@ -109,7 +112,7 @@ def lines_to_segments(lines: list[Line]) -> list[Segment]:
                     end = idx[e0 - 1] + 1
                     recent.append(text[cut:end])
                     if segments and state is not None and segments[-1].table == state and not segments[-1].lines:
-                        segments[-1].lead_in = " ".join(recent[-2:])
+                        segments[-1].lead_in = recent[-1]
                     start = end
             if start < len(text):
                 add(_piece(line, text[start:]) if start else line)

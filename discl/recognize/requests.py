@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ..normalize import normalize_label
 from ..templates import table
 from .headers import consistent_with, order_of, positions_of, read_header
-from .labels import (Piece, all_values, find_labels, fuzzy_row, is_narrative, label_cell, label_rest,
+from .labels import (Piece, all_values, find_labels, fuzzy_row, is_narrative, join_carry, label_cell, label_rest,
                      split_text_line, without_label_tail)
 from .lines import LCell, Line, has_digits, tokens
 from .model import Note, TableRead, Value
@@ -88,6 +88,7 @@ def lines_to_requests(lines: list[Line], template: str | None = None, first_copy
     rows = t.rows()
     defs = rows + t.row_groups
     row_ids = {d.id for d in rows}
+    group_ids = frozenset(g.id for g in t.row_groups)
     order = [d.id for d in rows]
     n_cols = len(t.columns())
     out = TableRead(T)
@@ -194,11 +195,14 @@ def lines_to_requests(lines: list[Line], template: str | None = None, first_copy
                 else:
                     cp.pending = piece.label
             continue
+        if cp.carry:
+            line = join_carry(cp.carry, line, defs)
+            cp.carry = ""
         joined = "".join(c.text for c in line.cells)
         if not has_digits(joined) and header_text(joined, strict=True):
             header_line(line)
             continue
-        last, matches = label_cell(line, defs)
+        last, matches = label_cell(line, defs, group_ids)
         values = list(line.cells[last + 1:]) if last >= 0 else list(line.cells)
         digits = any(has_digits(c.text) for c in values)
         data = None
@@ -206,7 +210,7 @@ def lines_to_requests(lines: list[Line], template: str | None = None, first_copy
             if on_label(m.label):
                 data = m.label
         fuzzy = False
-        if data is None and not matches and last >= 0 and digits:
+        if data is None and last >= 0 and digits and all(m.label.id in group_ids for m in matches):
             cand = fuzzy_row(line.cells[last].text, cp.group, rows, cp.done)
             fuzzy = cand is not None and accept(cand)
             data = cand if fuzzy else None
