@@ -4,7 +4,7 @@ Every helper takes any ``values`` frame and any ``reports`` frame (from :func:`d
 :meth:`discl.Corpus.from_parquet` or your own filtering), never modifies them, and returns a new tidy
 DataFrame with one row per report (× category) keyed by ``report_id``, ``agency``, ``agency_key``,
 ``region``, ``level``, ``year`` and ``template``. Column names and category values are the ids of
-``discl/data/templates.yaml``; ``labels="zh"`` gives the template's Chinese labels (``"zh_short"``:
+the template data (:mod:`discl.templates`); ``labels="zh"`` gives the template's Chinese labels (``"zh_short"``:
 without the numbering and the explanatory brackets, for charts), or call :func:`to_zh` later.
 
 Missing-value rule

@@ -209,5 +209,3 @@ def region_of(agency: str) -> str | None:
         parts.append(m.group(1))
     return "/".join(parts) or None
 
-
-_PROVINCES = list(provinces())  # kept until analysis asks templates.provinces() (issue 15 migration)

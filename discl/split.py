@@ -98,7 +98,7 @@ Key = tuple[str, str]
 
 
 class RowCheck:
-    """The template identities (templates.yaml ``identities``) that lie within one reading of cells, as
+    """The template identities (:func:`discl.templates.identities`) that lie within one reading of cells, as
     (part positions, total positions); calling it tests a reading of integers."""
 
     def __init__(self, eqs: list[tuple[list[int], list[int]]]):

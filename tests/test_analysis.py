@@ -131,7 +131,7 @@ def test_applications_by_applicant_blank_rule(samples):
 
 def test_outcome_shares_samples(samples):
     got = A.outcome_shares(samples.values, samples.reports)
-    rows = {r["id"]: r for r in discl.templates.spec()["requests"]["rows"]}
+    rows = {r.id: {"in": r.templates} for r in discl.templates.table("requests").rows()}
     for agency, year in SAMPLE_REPORTS:
         tmpl = TEMPLATE[(agency, year)]
         denom = FIG[(agency, year, "requests", "total_processed", "total")]
@@ -346,11 +346,11 @@ def test_helpers_do_not_mutate_inputs(samples):
 # --------------------------------------------------------------------------- Chinese in charts
 
 def _all_labels(samples) -> list[str]:
-    s = discl.templates.spec()
-    labels = [e["zh"] for sect in ("rows", "columns", "groups") for e in s["requests"][sect]]
-    labels += [e.get("zh_gb2019", "") for e in s["proactive"]["items"] + s["proactive"]["measures"]]
-    labels += [e["zh"] for e in s["proactive"]["items"] + s["proactive"]["measures"]]
-    labels += [e["zh"] for e in s["review_litigation"]["proceedings"] + s["review_litigation"]["outcomes"]]
+    T = discl.templates
+    req, pro, rl = T.table("requests"), T.table("proactive"), T.table("review_litigation")
+    labels = [e.zh for e in (*req.all_rows, *req.all_columns, *req.row_groups, *req.column_groups)]
+    labels += [e.label(t) for e in (*pro.all_rows, *pro.all_columns) for t in T.TEMPLATE_IDS]
+    labels += [e.zh for e in (*rl.all_rows, *rl.all_columns, *rl.row_groups)]
     labels += list(A.COLUMN_ZH.values()) + ["行政诉讼", "无数据", "缺失", "金额缺失", "项目数缺失", "个项目",
                                              "办理结果构成", "政府集中采购", "（按机关）", "占比（占办理总计）"]
     labels += [A.short_label(x) for x in labels]

@@ -38,7 +38,7 @@ __all__ = ["BLANK_FLAG", "EPS", "EXTRACTION_FLAGS", "Cell", "Excess", "Key", "Op
 
 Key = tuple[str, str, str]  # (table, row, col)
 
-#: the column id of 总计 in tables 三 and 四 (templates.yaml uses the same id in both)
+#: the column id of 总计 in tables 三 and 四 (the templates use the same id in both)
 TOTAL = templates.table("requests").columns_with_role("total")[0].id
 #: flags by which the extraction says it could not read a cell; such cells are never used
 EXTRACTION_FLAGS = frozenset({"ambiguous", "unreadable"})
