@@ -1,6 +1,10 @@
 """Benchmark the PDF reader against ``pdftotext -layout`` on the same files, on one core.
 
-Usage: python benchmarks/bench_pdf.py [--corpus DIR] [--copies N] [--engine pdfium|pdfplumber]
+Usage: python benchmarks/bench_pdf.py [--corpus DIR] [--copies N] [--engine pdfium|pdfplumber] [--full]
+
+``--full`` times the whole reading of a report (``discl.read_report``: reader, recognition, checks) instead
+of the PDF reader alone. To compare two checkouts, run the script of each in the same session
+(``PYTHONPATH=checkout python checkout/benchmarks/bench_pdf.py``) and compare the printed ratios.
 
 The corpus PDFs are copied (round robin) into a temporary directory until there are at least N files
 (default 50), so file-system caching treats every file alike. Prints seconds per report (median, p90)
@@ -44,14 +48,22 @@ def make_files(corpus: Path, copies: int, out_dir: Path) -> list[Path]:
     return files
 
 
-def time_discl(files: list[Path], engine: str) -> list[float]:
-    pdf_to_document(str(files[0]), engine=engine)  # warm-up: imports, font tables
+def time_discl(files: list[Path], engine: str, full: bool = False) -> list[float]:
+    if full:
+        import discl
+
+        def run(f: Path) -> None:
+            rep = discl.read_report(f)
+            assert rep.meta["status"] != "failed", rep.meta["error"]
+    else:
+        def run(f: Path) -> None:
+            assert pdf_to_document(str(f), engine=engine).blocks, f
+    run(files[0])  # warm-up: imports, font tables
     times = []
     for f in files:
         t = time.perf_counter()
-        doc = pdf_to_document(str(f), engine=engine)
+        run(f)
         times.append(time.perf_counter() - t)
-        assert doc.blocks, f
     return times
 
 
@@ -72,19 +84,21 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=Path(os.environ.get("DISCL_CORPUS", DEFAULT_CORPUS)))
     ap.add_argument("--copies", type=int, default=50)
     ap.add_argument("--engine", default="pdfium", choices=["pdfium", "pdfplumber"])
+    ap.add_argument("--full", action="store_true", help="time discl.read_report, not only the PDF reader")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, inherited by children
     with tempfile.TemporaryDirectory() as tmp:
         files = make_files(args.corpus, args.copies, Path(tmp))
-        ours = time_discl(files, args.engine)
+        ours = time_discl(files, args.engine, args.full)
         theirs = time_pdftotext(files)
     self_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     med_o, med_t = statistics.median(ours), statistics.median(theirs)
     print(f"files: {len(files)} ({len(set(f.name.split('-', 1)[1] for f in files))} distinct reports), "
           f"engine={args.engine}, one core")
-    print(f"discl pdf_to_document : median {med_o:.3f} s/report, p90 {percentile(ours, 0.9):.3f} s")
+    what = "read_report   " if args.full else "pdf_to_document"
+    print(f"discl {what}: median {med_o:.3f} s/report, p90 {percentile(ours, 0.9):.3f} s")
     print(f"pdftotext -layout     : median {med_t:.3f} s/report, p90 {percentile(theirs, 0.9):.3f} s")
     print(f"ratio discl/pdftotext : {med_o / med_t:.2f} (median)")
     # a child's max RSS counts the forked copy of this process before exec, so it is an upper bound

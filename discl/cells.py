@@ -50,8 +50,11 @@ def protect_footnotes(text: str) -> str:
     return _PROTECTED.sub(lambda m: m.group(1).translate(_PROTECT_TABLE) + " ", text)
 
 
+_PRIVATE = re.compile("[\ue000-\ue0ff]")
+
+
 def restore_footnotes(text: str) -> str:
-    return text.translate(_RESTORE_TABLE)
+    return text.translate(_RESTORE_TABLE) if _PRIVATE.search(text) else text
 
 
 _UNIT_SUFFIXES = ("万元", "亿元", "元", "件", "项", "个", "条", "次")

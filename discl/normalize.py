@@ -93,9 +93,10 @@ def looks_traditional(text: str, sample: int = 20_000) -> bool:
     (True, False)
     """
     s = text[:sample]
+    folded = fold_traditional(s)
+    if folded == s:
+        return False  # the usual case: nothing to fold
     n_cjk = len(_CJK.findall(s))
-    if n_cjk == 0:
-        return False
-    changed = sum(1 for a, b in zip(s, fold_traditional(s)) if a != b)
+    changed = sum(map(str.__ne__, s, folded))
     # a simplified report may hold a few characters OpenCC maps (names, quotes of old texts)
     return changed >= 3 and changed >= 0.03 * n_cjk

@@ -8,6 +8,7 @@ template's own identity for that row; a unique survivor is accepted, anything el
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 from .templates import identities, table
 
@@ -132,6 +133,11 @@ def keys_check(table_id: str, keys: list[Key]) -> RowCheck | None:
     >>> keys_check("proactive", [("rules", "issued")]) is None
     True
     """
+    return _keys_check(table_id, tuple(keys))
+
+
+@lru_cache(maxsize=4096)  # the same rows recur in every report: the equations are worked out once
+def _keys_check(table_id: str, keys: tuple[Key, ...]) -> RowCheck | None:
     pos = {k: i for i, k in enumerate(keys)}
     rows = list(dict.fromkeys(r for r, _ in keys))
     eqs: list[tuple[list[int], list[int]]] = []

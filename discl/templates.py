@@ -156,6 +156,7 @@ class TableDef:
     pdf_strong: tuple[str, ...] = ()
     header: str = ""  # the header spanning the value columns (三: 申请人情况)
     corner_note: str = ""
+    unit: str | None = None  # the unit of every cell (三, 四: 件); table 二's units are per measure
 
     def rows(self, template: str | None = None) -> tuple[Row, ...]:
         """Rows in printed order; with ``template`` only those it prints."""
@@ -217,7 +218,8 @@ def _tables() -> dict[str, TableDef]:
     for tid, t in d["tables"].items():
         kw = dict(id=tid, zh=t["zh"], section=t["section"],
                   starts=tuple(re.compile(p) for p in t.get("starts", [])),
-                  pdf_words=tuple(t.get("pdf_words", [])), pdf_strong=tuple(t.get("pdf_strong", [])))
+                  pdf_words=tuple(t.get("pdf_words", [])), pdf_strong=tuple(t.get("pdf_strong", [])),
+                  unit=t.get("unit"))
         if tid == "proactive":
             p = d["proactive"]
             out[tid] = TableDef(all_rows=tuple(_row(tid, e) for e in p["items"]),

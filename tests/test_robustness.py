@@ -303,3 +303,11 @@ def test_combined_variations(seed, tmp_path):
                 sidebar=[f"{v.agency}{v.year - 1}年政府信息公开工作年度报告"] if rng.random() < 0.5 else [])
     for fmt in FORMATS:
         assert_right(read(v, fmt, tmp_path), v)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("text", ["/", "—", ""])
+def test_table4_row_starting_with_a_null_cell(fmt, text, tmp_path):
+    # regression: a leading '/' was taken for the data row's label cell, and the row lost a cell
+    v = V.with_cells(base(21, "gb2021"), **{"review_litigation/admin_review/upheld": text})
+    assert_right(read(v, fmt, tmp_path), v)

@@ -15,7 +15,7 @@ year only when the tables carry no marker.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from ..sources.document import Document
 from ..templates import (TABLE_IDS, detect_template, table, template as get_template, template_for_year,
@@ -97,8 +97,6 @@ def document_to_recognition(doc: Document, template: str | None = None, year: in
         read = reads[tid]
         rec.found[tid] = read.found
         values = read.values
-        if tid != "proactive":
-            values = [v if v.unit not in (None, "件") else replace(v, unit="件") for v in values]
         rec.values += values
         rec.notes += read.notes
         if read.found and final is not None:

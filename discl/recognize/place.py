@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 
 from ..cells import clean_cell_text, parse_cell
 from ..split import keys_check, readings, split_run
+from ..templates import table
 from .lines import LCell, Line, tokens
 from .model import Alternatives, Note, Value
 
@@ -22,13 +23,19 @@ def make_value(table: str, row: str, col: str, cell: LCell, raw: str, flags: tup
     if not cell.starts_here:
         out.append("merged_cell")
     printed = cell.raw if (cell.raw is not None and raw == cell.text) else raw
-    return Value(table, row, col, printed, p.value, p.unit, tuple(dict.fromkeys(out)), cell.page, cell.ref,
+    unit = p.unit or _table_unit(table)
+    return Value(table, row, col, printed, p.value, unit, tuple(dict.fromkeys(out)), cell.page, cell.ref,
                  cell.bbox, copy, line.index)
+
+
+def _table_unit(table_id: str) -> str | None:
+    """The unit a cell has when it prints none (件 in tables 三 and 四; table 二's come per measure)."""
+    return table(table_id).unit
 
 
 def missing_value(table: str, row: str, col: str, cell: LCell | None, raw: str, flag: str, copy: int = 0,
                   line: int = -1) -> Value:
-    return Value(table, row, col, raw, float("nan"), None, (flag,), cell.page if cell else None,
+    return Value(table, row, col, raw, float("nan"), _table_unit(table), (flag,), cell.page if cell else None,
                  cell.ref if cell else "", cell.bbox if cell else None, copy, line)
 
 

@@ -8,7 +8,8 @@ narrative, the site's navigation or an interleaved web fragment never reach a ta
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..normalize import normalize_label
 from ..templates import TABLE_IDS, sections, table
@@ -25,7 +26,8 @@ class Segment:
     lead_in: str = ""  # the line just before it (a caption like "2020年情况" marks a quote)
 
 
-def _markers():
+@lru_cache(maxsize=1)
+def _markers() -> tuple:
     """(pattern, table or None, section id or None) for headings and table start markers."""
     out = []
     for s in sections():
@@ -33,7 +35,7 @@ def _markers():
     for tid in TABLE_IDS:
         for p in table(tid).starts:
             out.append((p, tid, None))
-    return out
+    return tuple(out)
 
 
 def _events(norm: str) -> list[tuple[int, int, str | None, str | None]]:
@@ -90,7 +92,7 @@ def lines_to_segments(lines: list[Line]) -> list[Segment]:
                 recent.append(line.cells[0].text[-200:])
             return
         # every line and piece gets its own index: values point back to it, copies are ordered by it
-        segments[-1].lines.append(replace(line, index=counter))
+        segments[-1].lines.append(Line(line.cells, line.is_text, line.inferred, counter))
         counter += 1
 
     for line in lines:

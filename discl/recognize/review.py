@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from ..cells import is_value_text
 from ..normalize import normalize_label
 from ..templates import table
 from .headers import HeaderRead, consistent_with, order_of, read_header
@@ -240,10 +241,10 @@ def lines_to_review(lines: list[Line], template: str | None = None, first_copy: 
         label_end = -1
         label_proc = None
         for i, c in enumerate(line.cells):
-            if has_digits(c.text) or not c.text.strip():
-                if has_digits(c.text):
-                    break
+            if not c.text.strip():
                 continue
+            if has_digits(c.text) or is_value_text(c.text):
+                break  # the first value cell ("3", "—", "/"): the label cells, if any, are before it
             procs, outcomes = _names(c.text)
             if outcomes:
                 label_end = -2  # header words beside numbers: not a data row
