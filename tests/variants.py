@@ -274,3 +274,22 @@ def with_cells(v: Variant, **changes: str) -> Variant:
     for k, text in changes.items():
         cells[tuple(k.split("/"))] = text  # type: ignore[index]
     return replace(v, cells=cells)
+
+
+def table_rows_as_layout(v: Variant) -> str:
+    """Table 三 as ``pdftotext -layout`` prints it: the header's names spread over several lines and
+    wrapped, each data row one line of space-separated numbers."""
+    t = T.table("requests")
+    head = [f"{v.agency}{v.year}年政府信息公开工作年度报告", "三、收到和处理政府信息公开申请情况",
+            "                                                         申请人情况",
+            "（本列数据的勾稽关系为：第一项加第二项之和，                  法人或其他组织",
+            "等于第三项加第四项之和）",
+            "                               自然人                                              总计",
+            "                                        商业企      科研机     社会公益     法律服务",
+            "                                                                           其他",
+            "                                        业        构       组织       机构", ""]
+    rows = []
+    for r in t.rows(v.template):
+        nums = "    ".join(v.cells.get(("requests", r.id, c.id), "") or "—" for c in t.columns())
+        rows.append(f"{_label(v, 'requests', r.id)}        {nums}")
+    return "\n".join(head + rows) + "\n"

@@ -114,6 +114,16 @@ def order_of(header: HeaderRead, members: dict[str, tuple[str, ...]],
         else:
             top.append((o.id, False))
     assumed = False
+    top_lines = {ln for id_, _ in top for ln in lines_of.get(id_, ())}
+    if len(top) > 1 and template_order and not any(
+            all(ln in lines_of.get(id_, ()) for id_, _ in top) for ln in top_lines):
+        # the top-level names stand on different lines (a text layout printing a two-row header cell
+        # higher up): lines say nothing about left and right, so the template's order is taken
+        def rank(item: tuple[str, bool]) -> int:
+            ids = members.get(item[0], (item[0],)) if item[1] else (item[0],)
+            return min((template_order.index(i) for i in ids if i in template_order), default=len(template_order))
+        top = sorted(top, key=rank)
+        assumed = True
     for g in members:
         if g in labelled or not subs[g]:
             continue
