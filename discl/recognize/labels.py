@@ -98,7 +98,7 @@ class Piece:
 
 
 def split_text_line(line: Line, defs: tuple[LabelDef, ...]) -> list[Piece]:
-    """Cut a paragraph piece at label occurrences."""
+    """Cut a paragraph piece at label occurrences; a piece's rest starts after its label's own words."""
     cell = line.cells[0]
     text = cell.text
     norm, idx = norm_map(text)
@@ -123,7 +123,7 @@ def split_text_line(line: Line, defs: tuple[LabelDef, ...]) -> list[Piece]:
         rest = text[e:nxt]
         if i + 1 < len(bounds):
             rest = strip_trailing_number(rest, bounds[i + 1][0].number)
-        out.append(Piece(d, rest, cell))
+        out.append(Piece(d, without_label_tail(d, rest), cell))
     return out
 
 

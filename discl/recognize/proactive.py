@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 from ..cells import clean_cell_text, is_value_text
 from ..normalize import normalize_label
 from ..templates import TEMPLATE_IDS, table, template as get_template, units
-from .labels import (Piece, all_values, find_labels, is_narrative, join_carry, label_cell, label_rest, split_text_line,
-                     without_label_tail)
+from .labels import (all_values, find_labels, is_narrative, join_carry, label_cell, label_rest,
+                     split_text_line)
 from .lines import LCell, Line, cut_text, has_digits, norm_map, tokens
 from .model import Note, TableRead, Value
 from .place import missing_value, place_row
@@ -145,8 +145,6 @@ def lines_to_proactive(lines: list[Line], template: str | None = None, first_cop
                 sub = Line((LCell(piece, line.cells[0].ref, line.cells[0].page),), True, index=line.index)
                 pieces = split_text_line(sub, defs)
                 for k, p in enumerate(pieces):
-                    if p.label is not None:
-                        p = Piece(p.label, without_label_tail(p.label, p.rest), p.cell)
                     rest = label_rest(p.rest)
                     digits = has_digits(rest)
                     if p.label is None:

@@ -14,7 +14,7 @@ from ..normalize import normalize_label
 from ..templates import table
 from .headers import consistent_with, order_of, positions_of, read_header
 from .labels import (Piece, all_values, find_labels, fuzzy_row, is_narrative, join_carry, label_cell, label_rest,
-                     split_text_line, without_label_tail)
+                     split_text_line)
 from .lines import LCell, Line, has_digits, tokens
 from .model import Note, TableRead, Value
 from .place import missing_value, place_row
@@ -170,8 +170,6 @@ def lines_to_requests(lines: list[Line], template: str | None = None, first_copy
                                  index=line.index))
                 pieces = pieces[1:]
             for k, piece in enumerate(pieces):
-                if piece.label is not None:
-                    piece = Piece(piece.label, without_label_tail(piece.label, piece.rest), piece.cell)
                 rest = label_rest(piece.rest)
                 digits = has_digits(rest)
                 if piece.label is None:
