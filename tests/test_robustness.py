@@ -328,3 +328,18 @@ def test_layout_text_header_with_names_on_different_lines(tmp_path):
         val, flags = got[(t, r, c)]
         assert (math.isnan(exp) and math.isnan(val)) or val == exp, ((r, c), text, val)
         assert "header_assumed" in flags
+
+
+def test_a_row_only_an_uncaptioned_copy_has_is_not_taken(tmp_path):
+    # this year's table lost its 行政许可 row; the quoted copy before it has one: neither copy says which
+    # year it is, so that row is no more certain than a differing cell
+    v = base(23, "gb2021")
+    v = replace(v, quote="before_uncaptioned", quoted_cells=_last_year(v.cells))
+    lines = V.render(v, "txt").split("\n")
+    rows = [i for i, ln in enumerate(lines) if ln.startswith("行政许可\t")]
+    assert len(rows) == 2
+    del lines[rows[1]]
+    rep = read(v, "txt", tmp_path, "\n".join(lines))
+    got = cells_of(rep).get(("proactive", "admin_license", "decisions"))
+    assert got is None or (math.isnan(got[0]) and "ambiguous" in got[1]), got
+    assert_never_silently_wrong(rep, v)

@@ -74,6 +74,13 @@ def choose_copies(read: TableRead, year: int | None) -> TableRead:
                               ") was not read as this year's"))
     merged: dict[tuple[str, str], Value] = {}
     conflicts: list[tuple[str, str]] = []
+    rows = {c: {v.row for v in read.values if v.copy == c} for c in winners}
+    # copies sharing rows are alternative prints of the table (not parts of one split across pages): a
+    # cell only one of them has may be the other year's, so it is no more certain than a differing one
+    alternative = any(len(rows[a] & rows[b]) >= 2 for i, a in enumerate(winners) for b in winners[i + 1:])
+    if alternative:
+        keys_in = {c: {(v.row, v.col) for v in read.values if v.copy == c} for c in winners}
+        everywhere = set.intersection(*keys_in.values())
     for v in read.values:
         if v.copy not in winners:
             continue
@@ -87,6 +94,11 @@ def choose_copies(read: TableRead, year: int | None) -> TableRead:
             merged[key] = replace(old, value=float("nan"), unit=None, flags=("ambiguous",),
                                   raw=f"{old.raw} | {v.raw}")
         # the same copy reading a cell twice: the first reading stands
+    if alternative:
+        for key, v in list(merged.items()):
+            if key not in everywhere and "ambiguous" not in v.flags:
+                conflicts.append(key)
+                merged[key] = replace(v, value=float("nan"), unit=None, flags=("ambiguous",))
     if conflicts:
         rows = sorted({r for r, _ in conflicts})
         notes.append(Note("read.conflicting_copies", "warning", read.table, rows[0] if len(rows) == 1 else "",

@@ -41,9 +41,6 @@ class HeaderRead:
     def __bool__(self) -> bool:
         return bool(self.occurrences)
 
-    def ids(self) -> set[str]:
-        return {o.id for o in self.occurrences if not o.is_group}
-
 
 def read_header(lines: list[Line], leaves: tuple[LabelDef, ...], groups: tuple[LabelDef, ...]) -> HeaderRead:
     """Every leaf and group name in ``lines`` (header lines), in printed order."""
@@ -143,7 +140,7 @@ def order_of(header: HeaderRead, members: dict[str, tuple[str, ...]],
     return out, assumed
 
 
-def positions_of(header: HeaderRead, members: dict[str, tuple[str, ...]]) -> dict[int, str]:
+def positions_of(header: HeaderRead) -> dict[int, str]:
     """Grid column → leaf id, from the header cells' positions (empty when the header has none).
 
     A leaf cell covers its columns; where several header cells cover a column the narrowest (the lowest

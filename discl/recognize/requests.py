@@ -43,7 +43,7 @@ def plan_columns(header_lines: list[Line]) -> ColumnPlan:
                                                 "table 三: no column header was read; the cells are placed in "
                                                 "the template's column order (flag header_assumed)"))
     order, guessed = order_of(h, members, cols)
-    positions = positions_of(h, members)
+    positions = positions_of(h)
     if sorted(order) == sorted(cols):
         if guessed:
             return ColumnPlan(order, positions, True, Note(
