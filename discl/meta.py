@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from .normalize import fold_traditional, looks_traditional
+from .regions import Place, place
 from .schema import Note
 from .sources.document import Document, Paragraph
 from .templates import provinces
@@ -34,6 +35,8 @@ class Meta:
     region: str | None
     period_year: int | None
     notes: list[Note] = field(default_factory=list)
+    #: where the agency sits (province … level, parent, the stable key: :mod:`discl.regions`)
+    place: Place | None = None
 
 
 def _clean(s: str) -> str:
@@ -86,8 +89,13 @@ def document_to_meta(doc: Document) -> Meta:
         notes.append(Note("meta.other_titles", "info", "", "",
                           f"the document also names reports of {', '.join(map(str, others))} (links or a sidebar); "
                           f"the report's own title is taken as {title!r}"))
-    return Meta(title, year, agency, agency_key(agency) if agency else None,
-                region_of(agency) if agency else None, period_year, notes)
+    where = None
+    if agency:
+        # the context decides a name shared by two places: the title, the page's own title, the text, the path
+        where = place(agency, " ".join((title or "", declared, full[:3000], _clean(doc.path or ""))))
+        notes.extend(where.notes)
+    return Meta(title, year, agency, where.agency_key if where else None,
+                region_of(agency) if agency else None, period_year, notes, where)
 
 
 def _published_year(texts: list[str]) -> int | None:

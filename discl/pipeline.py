@@ -95,6 +95,8 @@ def document_to_result(doc: Document, report_id: str, digest: str, t0: float | N
         "template": template, "status": status, "error_code": code, "error": error, "title": meta.title,
         "n_pages": doc.n_pages, "n_values": len(values), "seconds": round(time.perf_counter() - t0, 4),
     }
+    if meta.place is not None:
+        report.update(meta.place.columns())
     return FileResult(report, values if status != "failed" else [], issues, text)
 
 

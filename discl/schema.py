@@ -16,7 +16,9 @@ import pandas as pd
 
 #: one row per input file
 REPORT_COLUMNS = ["report_id", "path", "sha256", "format", "agency", "agency_key", "region", "year",
-                  "template", "status", "error_code", "error", "title", "n_pages", "n_values", "seconds"]
+                  "template", "status", "error_code", "error", "title", "n_pages", "n_values", "seconds",
+                  # where the publisher sits (discl.regions): names, 行政区划代码, level, the code above
+                  "province", "city", "county", "region_code", "level", "parent_code"]
 #: one row per table cell read
 VALUE_COLUMNS = ["report_id", "table", "row", "col", "value", "unit", "raw", "flags", "page", "cell", "bbox"]
 #: one row per finding (extraction notes and check results)
@@ -33,6 +35,8 @@ COLUMNS = {"reports": REPORT_COLUMNS, "values": VALUE_COLUMNS, "issues": ISSUE_C
 
 STATUSES = ("ok", "partial", "failed")
 SEVERITIES = ("error", "warning", "info")
+#: ``reports.level``: who published the report (a government of a region, one of its departments …)
+LEVELS = ("province", "city", "county", "township", "department", "zone")
 
 #: every flag a value may carry (``values.flags`` is a comma-separated list of these)
 FLAGS: Mapping[str, str] = {

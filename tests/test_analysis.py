@@ -267,7 +267,7 @@ def _expected_new_received(name: str) -> float:
 
 def test_pingtan_series_real(real):
     got = A.applications_received(real.values, real.reports)
-    series = got[got["agency_key"] == "平潭综合实验区"].set_index("year")["received"]
+    series = got[got["agency_key"] == "350128:政府"].set_index("year")["received"]
     expected = {2019: _expected_new_received("fj-pingtan-2019-html"),
                 2021: _expected_new_received("fj-pingtan-2021-html"),
                 2022: _expected_new_received("fj-pingtan-2022")}
@@ -275,10 +275,10 @@ def test_pingtan_series_real(real):
     assert series.to_dict() == expected
     # 2021 is there twice (text and HTML): one kept by default, both without dedupe
     assert (A.applications_received(real.values, real.reports, dedupe=False)
-            .query("agency_key == '平潭综合实验区' and year == 2021").shape[0]) == 2
+            .query("agency_key == '350128:政府' and year == 2021").shape[0]) == 2
     yoy = A.year_on_year(got, "received").set_index(["agency_key", "year"])
-    assert pd.isna(yoy.loc[("平潭综合实验区", 2021), "change"])  # 2019 → 2021 is not year-on-year
-    assert yoy.loc[("平潭综合实验区", 2022), "change"] == 4
+    assert pd.isna(yoy.loc[("350128:政府", 2021), "change"])  # 2019 → 2021 is not year-on-year
+    assert yoy.loc[("350128:政府", 2022), "change"] == 4
 
 
 def test_review_and_backlog_real(real):
@@ -304,7 +304,7 @@ def test_review_and_backlog_real(real):
 def test_missing_stays_missing_real(real):
     """上海 2019 prints blank 总计 cells in 办理结果: counts and shares stay NaN, never 0."""
     got = A.outcome_shares(real.values, real.reports)
-    sh = got[(got["agency_key"] == "上海市人民政府办公厅") & (got["year"] == 2019)]
+    sh = got[(got["agency_key"] == "310000:政府办公厅") & (got["year"] == 2019)]
     assert len(sh) == 6 and sh["count"].isna().all() and sh["share"].isna().all()
     assert (sh["total_processed"] == 805).all()
 
