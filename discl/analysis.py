@@ -51,13 +51,19 @@ _REQUESTS, _PROACTIVE, _REVIEW = table("requests"), table("proactive"), table("r
 
 __all__ = [
     "APPLICANTS", "OUTCOME_GROUPS", "KEYS",
-    "select_reports", "level_of", "report_meta",
+    "select_reports", "level_of", "report_meta", "agencies", "peer_groups", "rollup", "rates",
     "applications_received", "outcome_shares", "backlog", "procurement", "review_litigation",
     "proactive", "year_on_year", "rank", "group_totals", "pivot", "to_zh", "short_label",
 ]
 
 #: identifying columns every helper returns, in this order
-KEYS = ["report_id", "agency", "agency_key", "region", "level", "year", "template"]
+KEYS = ["report_id", "agency", "agency_key", "region", "province", "city", "county", "region_code", "level",
+        "parent_code", "year", "template"]
+#: the place columns of ``reports`` (:mod:`discl.regions`); frames written before them get them empty
+PLACE_KEYS = ["province", "city", "county", "region_code", "level", "parent_code"]
+#: levels of a government's own report (the others are its departments, townships)
+GOVERNMENT_LEVELS = ("province", "city", "county", "zone")
+_OLD_LEVELS = {"省级": "province", "市级": "city", "县级": "county"}
 #: the six applicant columns of table 三 (the blank-means-0 exception applies to these only)
 APPLICANTS = [c.id for c in _REQUESTS.columns_with_role("applicant")]
 #: the column of table 三 the applicant columns sum to (总计)
@@ -126,13 +132,20 @@ def select_reports(reports: pd.DataFrame, values: pd.DataFrame | None = None, *,
 
 def report_meta(reports: pd.DataFrame, values: pd.DataFrame | None = None, *, dedupe: bool = True
                 ) -> pd.DataFrame:
-    """The :data:`KEYS` columns of the selected reports (``level`` added from ``region``)."""
+    """The :data:`KEYS` columns of the selected reports.
+
+    ``level`` is ``reports.level`` (:mod:`discl.regions`); a frame written before that column existed
+    gets it from the place names in ``region`` (:func:`level_of`: province / city / county only).
+    """
     r = select_reports(reports, values, dedupe=dedupe)
-    meta = pd.DataFrame({k: r[k] for k in KEYS if k in r and k != "level"})
+    meta = pd.DataFrame({k: r[k] for k in KEYS if k in r})
     for k in KEYS:
-        if k not in meta and k != "level":
+        if k not in meta:
             meta[k] = pd.NA
-    meta["level"] = pd.array([level_of(x) for x in meta["region"]], dtype="string")
+    if "level" not in r:
+        meta["level"] = [_OLD_LEVELS.get(level_of(x)) for x in meta["region"]]
+    for k in PLACE_KEYS:
+        meta[k] = meta[k].astype("string")
     meta["year"] = meta["year"].astype(DTYPES["reports"]["year"])
     return meta[KEYS].reset_index(drop=True)
 
@@ -486,6 +499,155 @@ def group_totals(frame: pd.DataFrame, value: str, *, by: str | Sequence[str] = "
     if not skipna:
         out[value] = out[value].where(out["n_missing"] == 0)
     return out.reset_index()
+
+
+# --------------------------------------------------------------------------- agencies and regions
+
+def _years(years: pd.Series) -> str:
+    """2019, 2021, 2022, 2023 → '2019, 2021–2023'."""
+    ys = sorted({int(y) for y in years.dropna()})
+    runs: list[list[int]] = []
+    for y in ys:
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
+
+
+def agencies(reports: pd.DataFrame) -> pd.DataFrame:
+    """The publishers found: one row per ``agency_key`` with its codes, level, the years covered and
+    every spelling of its name; ``likely_duplicate`` when one key was printed in more than one way (for
+    the analyst to confirm: a wrong merge is fixed in ``agencies.csv``), ``unresolved`` when no region
+    code was found (an ambiguous or unknown name). Sorted by region code.
+
+    >>> r = pd.DataFrame({"report_id": ["a", "b", "c"], "agency": ["淮安市人民政府", "淮安市政府", "某局"],
+    ...                   "agency_key": ["320800:政府", "320800:政府", "某局"], "year": [2021, 2022, 2021],
+    ...                   "region_code": ["320800", "320800", None], "level": ["city", "city", None],
+    ...                   "status": ["ok", "ok", "ok"]})
+    >>> agencies(r)[["agency_key", "names", "years", "likely_duplicate", "unresolved"]].values.tolist()
+    [['320800:政府', '淮安市人民政府 | 淮安市政府', '2021–2022', True, False], ['某局', '某局', '2021', False, True]]
+    """
+    r = reports[reports["status"].astype("string") != "failed"] if "status" in reports else reports
+    r = r[r["agency_key"].notna()]
+    cols = ["agency_key", "names", "n_names", "region_code", "province", "city", "county", "level",
+            "parent_code", "years", "n_reports", "likely_duplicate", "unresolved"]
+    rows = []
+    for key, g in r.groupby("agency_key", sort=False):
+        names = list(dict.fromkeys(g["agency"].dropna().astype(str)))
+
+        def first(col: str):
+            vals = g[col].dropna().unique() if col in g else []
+            return " | ".join(map(str, vals)) if len(vals) else None
+        rows.append({"agency_key": key, "names": " | ".join(names), "n_names": len(names),
+                     "region_code": first("region_code"), "province": first("province"), "city": first("city"),
+                     "county": first("county"), "level": first("level"), "parent_code": first("parent_code"),
+                     "years": _years(g["year"]) if "year" in g else "", "n_reports": len(g),
+                     "likely_duplicate": len(names) > 1, "unresolved": first("region_code") is None})
+    out = pd.DataFrame(rows, columns=cols)
+    out = out.sort_values(["region_code", "agency_key"], na_position="last", kind="stable")
+    return out.reset_index(drop=True)
+
+
+def _body(key: object) -> object:
+    """The publisher part of an agency key (``320813:财政局`` → ``财政局``)."""
+    return key.split(":", 1)[1] if isinstance(key, str) and ":" in key else pd.NA
+
+
+def peer_groups(frame: pd.DataFrame, value: str, *, level: str | Sequence[str] = "county",
+                within: str | Sequence[str] = ("parent_code", "year")) -> pd.DataFrame:
+    """Compare each report with its peers: the reports of ``level`` in the same ``within`` group.
+
+    Default: all counties/districts of one city in one year (``parent_code`` = the city's code). The
+    same department across the counties of a city: ``level="department"``, ``within=("body", "year")``
+    (``body``: the publisher part of the agency key, added here). Adds ``peer_group``, ``n_peers``,
+    ``peer_median``, ``vs_median`` (value / median, NaN when the median is 0 or missing) and
+    ``peer_rank`` (1 = largest), sorted by group and region code. Missing values stay missing and are
+    not ranked.
+
+    >>> f = pd.DataFrame({"region_code": ["320813", "320812", "320803"], "parent_code": ["320800"] * 3,
+    ...                   "level": ["county"] * 3, "year": [2024] * 3, "agency_key": ["a", "b", "c"],
+    ...                   "received": [95.0, 300.0, None]})
+    >>> peer_groups(f, "received")[["region_code", "n_peers", "peer_median", "peer_rank"]].values.tolist()
+    [['320803', 3, 197.5, <NA>], ['320812', 3, 197.5, 1], ['320813', 3, 197.5, 2]]
+    """
+    levels = [level] if isinstance(level, str) else list(level)
+    keys = [within] if isinstance(within, str) else list(within)
+    out = frame[frame["level"].isin(levels)].copy()
+    if "body" in keys and "body" not in out:
+        out["body"] = out["agency_key"].map(_body).astype("string")
+    out["peer_group"] = out[keys].astype("string").fillna("?").agg("/".join, axis=1)
+    g = out.groupby(keys, dropna=False)[value]
+    out["n_peers"] = g.transform("size").astype("Int64")
+    out["peer_median"] = g.transform("median")
+    out["vs_median"] = _safe_ratio(out[value], out["peer_median"])
+    out["peer_rank"] = g.rank(method="min", ascending=False).astype("Int64")
+    sort = [c for c in ("peer_group", "region_code", "agency_key") if c in out]
+    return out.sort_values(sort, kind="stable").reset_index(drop=True)
+
+
+def rollup(values: pd.DataFrame, reports: pd.DataFrame, *, row: str = "new_received", col: str = TOTAL,
+           table_id: str = "requests", dedupe: bool = True) -> pd.DataFrame:
+    """A government's own figure next to the sum of its departments' (default: 本年新收 总计).
+
+    For every government report (level province/city/county/zone) and year that has at least one
+    department or township report with ``parent_code`` = the government's ``region_code`` (and the same
+    zone part of the key): ``government``, ``departments`` (strict sum: missing when any department's
+    cell is), ``n_departments``, ``difference`` = government − departments and ``ratio``. A comparison,
+    not a check: a government's report may or may not include its departments' requests.
+
+    >>> v = pd.DataFrame({"report_id": ["g", "d1", "d2"], "table": ["requests"] * 3,
+    ...                   "row": ["new_received"] * 3, "col": ["total"] * 3, "value": [10.0, 3.0, 4.0],
+    ...                   "flags": [""] * 3})
+    >>> rep = pd.DataFrame({"report_id": ["g", "d1", "d2"], "agency": ["某县人民政府", "某县财政局", "某县教育局"],
+    ...                     "agency_key": ["1:政府", "1:财政局", "1:教育局"], "region_code": ["1"] * 3,
+    ...                     "parent_code": ["0", "1", "1"], "level": ["county", "department", "department"],
+    ...                     "year": [2021] * 3, "template": ["gb2021"] * 3, "status": ["ok"] * 3, "path": list("abc")})
+    >>> rollup(v, rep)[["agency", "government", "departments", "n_departments", "difference"]].values.tolist()
+    [['某县人民政府', 10.0, 7.0, 2, 3.0]]
+    """
+    meta = report_meta(reports, values, dedupe=dedupe)
+    cells = _grid(values, meta, table_id, [row], [col]).set_index("report_id")["value"]
+    meta = meta.assign(_v=meta["report_id"].map(cells),
+                       _zone=meta["agency_key"].astype("string").str.extract(r"^[^:/]*(/[^:]*)?:", expand=False)
+                       .fillna(""))
+    gov = meta[meta["level"].isin(GOVERNMENT_LEVELS)]
+    deps = meta[meta["level"].isin(["department", "township"])]
+    agg = deps.groupby(["parent_code", "_zone", "year"], dropna=True)
+    parts = pd.DataFrame({"departments": agg["_v"].sum(min_count=1).where(~agg["_v"].apply(lambda s: s.isna().any())),
+                          "n_departments": agg.size()}).reset_index()
+    out = gov.merge(parts, left_on=["region_code", "_zone", "year"], right_on=["parent_code", "_zone", "year"],
+                    how="inner", suffixes=("", "_dep")).drop(columns=["parent_code_dep"])
+    out = out.rename(columns={"_v": "government"}).drop(columns=["_zone"])
+    out["n_departments"] = out["n_departments"].astype("Int64")
+    out["difference"] = out["government"] - out["departments"]
+    out["ratio"] = _safe_ratio(out["government"], out["departments"])
+    out.insert(len(KEYS), "row", row)
+    out.insert(len(KEYS) + 1, "col", col)
+    return out.sort_values(["region_code", "year"], kind="stable").reset_index(drop=True)
+
+
+def rates(frame: pd.DataFrame, value: str, denominators: pd.DataFrame, *, on: str = "region_code",
+          denominator: str = "population", per: float = 10_000.0) -> pd.DataFrame:
+    """``value`` per ``per`` units of a denominator the user gives (population, staff, agencies …).
+
+    ``denominators`` has ``on`` (default ``region_code``), ``denominator`` and optionally ``year``
+    (then matched by year too). Adds ``denominator`` and ``rate`` = value / denominator × per (NaN
+    where the denominator is missing or 0).
+
+    >>> f = pd.DataFrame({"region_code": ["320813"], "year": [2024], "received": [95.0]})
+    >>> d = pd.DataFrame({"region_code": ["320813"], "population": [500_000]})
+    >>> round(float(rates(f, "received", d)["rate"].iloc[0]), 6)
+    1.9
+    """
+    keys = [on, "year"] if "year" in denominators and "year" in frame else [on]
+    den = denominators[[*keys, denominator]].copy()
+    den[on] = den[on].astype("string")
+    out = frame.copy()
+    out["_on"] = out[on].astype("string")
+    out = out.merge(den.rename(columns={on: "_on"}), on=["_on", *keys[1:]], how="left").drop(columns="_on")
+    out["rate"] = _safe_ratio(out[value], out[denominator].astype("float64")) * per
+    return out
 
 
 def _category_order(column: str) -> list[str]:

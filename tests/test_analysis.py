@@ -234,15 +234,114 @@ def test_year_on_year_and_rank_samples(samples):
 def test_group_totals_and_levels(samples):
     received = A.applications_received(samples.values, samples.reports)
     by_level = A.group_totals(received, "received", by="level")
-    hand = sum(FIG[(a, 2020, "requests", "new_received", "total")] for a, y in SAMPLE_REPORTS
-               if y == 2020 and A.level_of(discl.meta.region_of(a)) == "县级")
-    assert _one(by_level, level="县级", year=2020)["received"] == hand
+    # the sample agencies by hand: 洪泽区 a county, 平潭 a zone, the two 办公室/办公厅 departments
+    level = {"淮安市洪泽区人民政府": "county", "平潭综合实验区": "zone", "威海临港区党政办公室": "department",
+             "上海市人民政府办公厅": "department"}
+    assert {a for a, _ in SAMPLE_REPORTS} == set(level)
+    cells = {(level[a], y) for a, y in SAMPLE_REPORTS}
+    assert len(cells) == len(by_level) and {lv for lv, _ in cells} == {"county", "zone", "department"}
+    for lv, year in cells:
+        hand = sum(FIG[(a, y, "requests", "new_received", "total")] for a, y in SAMPLE_REPORTS
+                   if y == year and level[a] == lv)
+        assert _one(by_level, level=lv, year=year)["received"] == hand
     # strict by default: one unknown member makes the total unknown
-    f = received.assign(received=received["received"].where(received["agency"] != "平潭综合实验区"))
-    g = _one(A.group_totals(f, "received", by="level"), level="县级", year=2020)
+    f = received.assign(received=received["received"].where(received["agency"] != "威海临港区党政办公室"))
+    g = _one(A.group_totals(f, "received", by="level"), level="department", year=2020)
     assert pd.isna(g["received"]) and g["n_missing"] == 1
-    assert not pd.isna(_one(A.group_totals(f, "received", by="level", skipna=True), level="县级", year=2020)
-                       ["received"])
+    assert not pd.isna(_one(A.group_totals(f, "received", by="level", skipna=True), level="department",
+                            year=2020)["received"])
+    # by province: 江苏 is 洪泽区 alone
+    by_prov = A.group_totals(received, "received", by="province")
+    assert _one(by_prov, province="江苏省", year=2024)["received"] == FIG[("淮安市洪泽区人民政府", 2024, "requests",
+                                                                          "new_received", "total")]
+
+
+def test_level_of_frames_without_the_level_column(samples):
+    # a reports table written before the place columns existed still gets a level from its region
+    old = samples.reports.drop(columns=["level", "province", "city", "county", "region_code", "parent_code"])
+    meta = A.report_meta(old)
+    got = dict(zip(meta["agency"], meta["level"]))
+    assert got["淮安市洪泽区人民政府"] == "county" and got["上海市人民政府办公厅"] == "province"
+
+
+def test_agencies_listing_flags_spellings_of_one_key(samples):
+    reports = samples.reports
+    twin = reports[reports["agency"] == "平潭综合实验区"].head(1).assign(report_id="twin", agency="平潭综合实验区管委会")
+    listed = A.agencies(pd.concat([reports, twin], ignore_index=True))
+    pt = _one(listed, agency_key="350128:政府")
+    assert pt["names"] == "平潭综合实验区 | 平潭综合实验区管委会" and pt["likely_duplicate"]
+    assert pt["region_code"] == "350128" and pt["level"] == "zone"
+    hz = _one(listed, agency_key="320813:政府")
+    assert not hz["likely_duplicate"] and hz["years"] == _years_of(reports, "淮安市洪泽区人民政府")
+    assert listed["region_code"].tolist() == sorted(listed["region_code"].tolist())
+
+
+def _years_of(reports, agency):
+    ys = sorted(int(y) for y in reports.loc[reports["agency"] == agency, "year"].unique())
+    assert ys == list(range(ys[0], ys[-1] + 1))
+    return f"{ys[0]}–{ys[-1]}"
+
+
+def _rep(rid, agency, year):
+    from discl.regions import place
+    p = place(agency)
+    return {"report_id": rid, "agency": agency, "year": year, "template": "gb2021", "status": "ok", "path": rid,
+            "region": None, **p.columns()}
+
+
+def _cell(rid, value):
+    return {"report_id": rid, "table": "requests", "row": "new_received", "col": "total", "value": value,
+            "flags": "" if value is not None else "blank"}
+
+
+def test_peer_groups_districts_of_one_city():
+    reports = pd.DataFrame([_rep("hz", "淮安市洪泽区人民政府", 2024), _rep("qjp", "淮安市清江浦区人民政府", 2024),
+                            _rep("ha", "淮安市淮安区人民政府", 2024), _rep("city", "淮安市人民政府", 2024),
+                            _rep("gl", "南京市鼓楼区人民政府", 2024), _rep("hz23", "淮安市洪泽区人民政府", 2023)])
+    values = pd.DataFrame([_cell("hz", 95.0), _cell("qjp", 300.0), _cell("ha", 120.0), _cell("city", 3119.0),
+                           _cell("gl", 50.0), _cell("hz23", 80.0)])
+    got = A.peer_groups(A.applications_received(values, reports), "received")
+    huaian = got[(got["parent_code"] == "320800") & (got["year"] == 2024)]
+    assert huaian["agency"].tolist() == ["淮安市淮安区人民政府", "淮安市清江浦区人民政府", "淮安市洪泽区人民政府"]  # by code
+    assert set(huaian["n_peers"]) == {3} and set(huaian["peer_median"]) == {120.0}
+    assert dict(zip(huaian["agency"], huaian["peer_rank"])) == {"淮安市清江浦区人民政府": 1, "淮安市淮安区人民政府": 2,
+                                                               "淮安市洪泽区人民政府": 3}
+    assert "淮安市人民政府" not in set(got["agency"])  # a city is no peer of its districts
+    assert _one(got, agency="南京市鼓楼区人民政府")["n_peers"] == 1
+    assert _one(got, agency="淮安市洪泽区人民政府", year=2023)["n_peers"] == 1
+
+
+def test_peer_groups_same_department_across_counties():
+    reports = pd.DataFrame([_rep("a", "淮安市洪泽区财政局", 2024), _rep("b", "淮安市清江浦区财政局", 2024),
+                            _rep("c", "淮安市洪泽区教育局", 2024)])
+    values = pd.DataFrame([_cell("a", 2.0), _cell("b", 6.0), _cell("c", 9.0)])
+    got = A.peer_groups(A.applications_received(values, reports), "received", level="department",
+                        within=("body", "year"))
+    fin = got[got["body"] == "财政局"]
+    assert len(fin) == 2 and set(fin["peer_median"]) == {4.0}
+    assert _one(got, body="教育局")["n_peers"] == 1
+
+
+def test_rollup_government_against_its_departments():
+    reports = pd.DataFrame([_rep("g", "淮安市洪泽区人民政府", 2024), _rep("d1", "淮安市洪泽区财政局", 2024),
+                            _rep("d2", "淮安市洪泽区高良涧镇人民政府", 2024), _rep("other", "淮安市财政局", 2024),
+                            _rep("g23", "淮安市洪泽区人民政府", 2023), _rep("d23", "淮安市洪泽区财政局", 2023),
+                            _rep("d23b", "淮安市洪泽区教育局", 2023)])
+    values = pd.DataFrame([_cell("g", 95.0), _cell("d1", 10.0), _cell("d2", 5.0), _cell("other", 40.0),
+                           _cell("g23", 80.0), _cell("d23", 3.0), _cell("d23b", None)])
+    got = A.rollup(values, reports).set_index("year")
+    assert got.loc[2024, "departments"] == 15.0 and got.loc[2024, "n_departments"] == 2
+    assert got.loc[2024, "difference"] == 80.0
+    # a department whose cell is missing makes the sum unknown, never 0
+    assert pd.isna(got.loc[2023, "departments"]) and got.loc[2023, "n_departments"] == 2
+    assert set(got["agency"]) == {"淮安市洪泽区人民政府"}  # 淮安市 has a department but no government report
+
+
+def test_rates_with_a_user_denominator():
+    f = pd.DataFrame({"region_code": ["320813", "320812"], "year": [2024, 2024], "received": [95.0, 300.0]})
+    d = pd.DataFrame({"region_code": ["320813", "320812"], "population": [0, 600_000]})
+    got = A.rates(f, "received", d, per=10_000).set_index("region_code")
+    assert pd.isna(got.loc["320813", "rate"]) and got.loc["320812", "rate"] == 5.0
 
 
 def test_labels_zh(samples):
