@@ -1,4 +1,4 @@
-"""Command line: ``discl ingest``, ``discl check``, ``discl show``, ``discl samples``.
+"""Command line: ``discl ingest``, ``discl check``, ``discl show``, ``discl agencies``, ``discl samples``.
 
 Exit codes: 0 every file read, 1 some file failed (or ``check --strict`` found errors), 2 usage errors.
 """
@@ -196,6 +196,53 @@ def report(
         err.print(f"[red]error:[/red] {e}")
         raise typer.Exit(1)
     console.print(f"report written to {path}")
+
+
+@app.command()
+def agencies(
+    folder: Path = typer.Argument(..., help="an ingest output folder (with reports.parquet)"),
+    mapping: Optional[Path] = typer.Option(None, "--map", help="agencies.csv (name,key,code,level) that overrides "
+                                           "what was read; default: FOLDER/agencies.csv when it exists"),
+    csv: Optional[Path] = typer.Option(None, "--csv", help="also write the listing as CSV here"),
+    apply: bool = typer.Option(False, "--apply", help="write the mapping into FOLDER/reports.parquet"),
+) -> None:
+    """List the publishers found, with codes, levels and years, and flag likely duplicates."""
+    import pandas as pd
+    from rich.markup import escape
+
+    from .analysis import agencies as list_agencies
+    from .regions import apply_agency_map, read_agency_map
+
+    if not (folder / "reports.parquet").exists():
+        _usage(f"{folder}: no reports.parquet here (run `discl ingest ... --out {folder}` first)")
+    reports = pd.read_parquet(folder / "reports.parquet")
+    if mapping is None and (folder / "agencies.csv").exists():
+        mapping = folder / "agencies.csv"
+    if mapping is not None:
+        if not mapping.exists():
+            _usage(f"{mapping}: no such file")
+        try:
+            reports = apply_agency_map(reports, read_agency_map(mapping))
+        except ValueError as e:
+            _usage(str(e))
+        if apply:
+            tmp = folder / "reports.parquet.tmp"
+            reports.to_parquet(tmp, index=False)
+            os.replace(tmp, folder / "reports.parquet")
+    elif apply:
+        _usage("--apply needs a mapping (--map agencies.csv)")
+    table = list_agencies(reports)
+    for r in table.itertuples(index=False):
+        mark = " [yellow]likely duplicate: one key, several spellings[/yellow]" if r.likely_duplicate else ""
+        mark += " [red]no region (ambiguous or unknown name)[/red]" if r.unresolved else ""
+        console.print(f"{escape(str(r.region_code or '------'))}  {escape(str(r.level or '?')):<10} "
+                      f"{escape(r.names)}  ({escape(r.years)}; key {escape(r.agency_key)}){mark}")
+    n_dup, n_unres = int(table["likely_duplicate"].sum()), int(table["unresolved"].sum())
+    console.print(f"{len(table)} agencies; {n_dup} with several spellings to confirm, {n_unres} without a region"
+                  + (f"; mapping {mapping}" + (" written to reports.parquet" if apply else "") if mapping else ""))
+    if csv is not None:
+        table.to_csv(csv, index=False, encoding="utf-8-sig")
+        console.print(f"listing written to {csv}")
 
 
 @app.command()

@@ -224,3 +224,51 @@ def test_corpus_pingtan_zone_reports_share_one_key():
     assert {m["year"] for m in metas} >= {2019, 2021, 2022}
     assert {m["agency_key"] for m in metas} == {"350128:政府"}
     assert {m["level"] for m in metas} == {"zone"}
+
+
+# --------------------------------------------------------------------------- discl agencies
+
+def _ingest_output(folder, rows):
+    from discl.schema import typed
+    recs = []
+    for i, (agency, year) in enumerate(rows):
+        recs.append({"report_id": f"r{i}", "path": f"{i}.txt", "agency": agency, "year": year, "status": "ok",
+                     "title": f"{agency}{year}年政府信息公开工作年度报告", **R.place(agency).columns()})
+    folder.mkdir()
+    typed("reports", pd.DataFrame(recs)).to_parquet(folder / "reports.parquet", index=False)
+    return folder
+
+
+def test_cli_agencies_lists_codes_years_and_duplicates(tmp_path):
+    from typer.testing import CliRunner
+    from discl.cli import app
+    out = _ingest_output(tmp_path / "out", [("平潭综合实验区管委会", 2019), ("平潭县人民政府", 2024),
+                                            ("淮安市洪泽区人民政府", 2023), ("淮安市洪泽区人民政府", 2024),
+                                            ("鼓楼区人民政府", 2021)])
+    res = CliRunner().invoke(app, ["agencies", str(out), "--csv", str(tmp_path / "a.csv")])
+    assert res.exit_code == 0, res.output
+    assert "3 agencies; 1 with several spellings to confirm, 1 without a region" in res.output
+    listed = pd.read_csv(tmp_path / "a.csv", dtype=str)
+    pt = listed[listed["agency_key"] == "350128:政府"].iloc[0]
+    assert pt["names"] == "平潭综合实验区管委会 | 平潭县人民政府" and pt["years"] == "2019, 2024"
+    assert pt["likely_duplicate"] == "True"
+    assert listed[listed["agency_key"] == "320813:政府"].iloc[0]["years"] == "2023–2024"
+
+    # the analyst's mapping decides the ambiguous one; --apply writes it back
+    _write_map(out / "agencies.csv", [("鼓楼区人民政府", "", "350102", "")])
+    res = CliRunner().invoke(app, ["agencies", str(out), "--apply"])
+    assert res.exit_code == 0, res.output
+    assert "0 without a region" in res.output
+    rep = pd.read_parquet(out / "reports.parquet")
+    assert rep.loc[rep["agency"] == "鼓楼区人民政府", "region_code"].tolist() == ["350102"]
+
+
+def test_cli_agencies_bad_mapping_is_a_usage_error(tmp_path):
+    from typer.testing import CliRunner
+    from discl.cli import app
+    out = _ingest_output(tmp_path / "out", [("淮安市人民政府", 2024)])
+    _write_map(tmp_path / "m.csv", [("淮安市人民政府", "", "123", "")])
+    res = CliRunner().invoke(app, ["agencies", str(out), "--map", str(tmp_path / "m.csv")])
+    assert res.exit_code == 2 and "code '123'" in res.output
+    res = CliRunner().invoke(app, ["agencies", str(tmp_path / "nowhere")])
+    assert res.exit_code == 2
