@@ -272,3 +272,14 @@ def test_cli_agencies_bad_mapping_is_a_usage_error(tmp_path):
     assert res.exit_code == 2 and "code '123'" in res.output
     res = CliRunner().invoke(app, ["agencies", str(tmp_path / "nowhere")])
     assert res.exit_code == 2
+
+
+def test_readme_mapping_example_reads(tmp_path):
+    from conftest import REPO
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = text.split("```csv\nname,key,code,level\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "agencies.csv"
+    path.write_text("name,key,code,level\n" + block, encoding="utf-8")
+    m = R.read_agency_map(path)
+    assert R.place_with_map("鼓楼区人民政府", "", m).city == "福州市"
+    assert R.place_with_map("威海临港区党政办公室", "", m).level == "zone"
