@@ -160,7 +160,7 @@ def show(
 def export(
     folder: Path = typer.Argument(..., help="an ingest output folder (with values.parquet)"),
     xlsx: Optional[Path] = typer.Option(None, "--xlsx", help="write the comparison workbook here"),
-    csv: Optional[Path] = typer.Option(None, "--csv", help="write the long values table as CSV here"),
+    csv: Optional[Path] = typer.Option(None, "--csv", help="write the long values table (with agency and year) as CSV here"),
 ) -> None:
     """Write the comparison workbook (and/or a CSV of the values) from an ingest output."""
     from .api import Corpus
@@ -174,7 +174,7 @@ def export(
     if xlsx is not None:
         console.print(f"workbook written to {corpus.to_excel(xlsx)}")
     if csv is not None:
-        console.print(f"values written to {values_to_csv(corpus.values, csv)}")
+        console.print(f"values written to {values_to_csv(corpus.values, csv, corpus.reports)}")
 
 
 @app.command()
