@@ -137,23 +137,48 @@ def show(
     report: Path = typer.Argument(..., help="a PDF report"),
     page: int = typer.Option(..., "--page", help="1-based page number"),
     png: Path = typer.Option(..., "--png", help="output PNG"),
+    dpi: int = typer.Option(110, "--dpi", help="resolution of the page image (dots per inch, 30–600)"),
 ) -> None:
-    """Draw the detected cells with their row/column ids over a PDF page."""
-    from .api import read_report
-    from .show import page_to_png
+    """Draw the cells read from a PDF page, numbered, with a legend of their table/row/col ids.
 
-    if not report.exists():
-        _usage(f"{report}: no such file")
+    Exit 2 on a file that is not a PDF, a page it does not have or a bad --dpi; 1 when it cannot be read.
+    """
+    from rich.markup import escape
+
+    from .api import read_report
+    from .errors import DocumentError
+    from .show import page_to_png, pdf_page_count
+
+    if not report.is_file():
+        _usage(f"{escape(str(report))}: no such file")
+    if not 30 <= dpi <= 600:
+        _usage(f"--dpi {dpi}: give a resolution from 30 to 600")
+    with open(report, "rb") as fh:
+        if b"%PDF-" not in fh.read(1024):
+            _usage(f"{escape(str(report))}: not a PDF (discl show draws the pages of PDF reports)")
+    try:
+        n_pages = pdf_page_count(str(report))
+    except DocumentError as e:
+        err.print(f"[red]error:[/red] {escape(str(e))}")
+        raise typer.Exit(1)
+    if not 1 <= page <= n_pages:
+        _usage(f"--page {page}: {escape(str(report))} has {n_pages} page(s) (1–{n_pages})")
     r = read_report(report, checks=False)
     if r.meta["status"] == "failed":
-        err.print(f"[red]{r.meta['error']}[/red]")
+        err.print(f"[red]error:[/red] {escape(str(r.meta['error']))}")
         raise typer.Exit(1)
     v = r.values
     v = v[(v["page"] == page) & v["bbox"].notna()]
     boxes = [(tuple(float(x) for x in b.split(",")), f"{t}/{row}/{col}")
              for b, t, row, col in zip(v["bbox"], v["table"], v["row"], v["col"])]
-    out = page_to_png(str(report), page, str(png), boxes or None)
-    console.print(f"{len(boxes)} cells drawn on page {page}: {out}")
+    try:
+        out = page_to_png(str(report), page, str(png), boxes or None, dpi=dpi)
+    except OSError as e:
+        err.print(f"[red]error:[/red] cannot write {escape(str(png))}: {escape(e.strerror or str(e))}")
+        raise typer.Exit(1)
+    what = "values" if boxes else "detected table cells (no value was read from this page)"
+    console.print(f"{len(boxes)} cells drawn on page {page}: {escape(out)} — numbered; the legend at the right "
+                  f"lists the {what}")
 
 
 @app.command()
