@@ -215,20 +215,37 @@ def report(
         raise typer.Exit(2)
     if not folder.exists():
         _usage(f"{folder}: no such folder")
+    import warnings
+
+    from rich.markup import escape
+
+    from .report import ReportWarning
+
     try:
-        path = render_research_report(str(folder), str(out))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ReportWarning)
+            path = render_research_report(str(folder), str(out))
     except FileNotFoundError as e:
-        err.print(f"[red]error:[/red] {e}")
+        err.print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(1)
+    for w in caught:  # what the notebook's cells wrote to stderr: for the one running it, not in the HTML
+        err.print(f"[yellow]warning:[/yellow] {escape(str(w.message))}")
     console.print(f"report written to {path}")
 
 
 @app.command()
-def samples(out: Path = typer.Argument(Path("data/raw"), help="folder to write the sample reports into")) -> None:
+def samples(out: Path = typer.Argument(Path("data/raw"), help="folder to write the sample reports into"),
+            remove: bool = typer.Option(False, "--remove", help="remove the samples written here earlier "
+                                        "(only files unchanged since; other files stay)")) -> None:
     """Write discl's own rendered sample reports (several agencies, years and formats)."""
     from rich.markup import escape
 
     from .render import write_samples
+    from .render.samples import remove_samples
+
+    if remove:
+        console.print(f"{len(remove_samples(out))} sample reports removed from {escape(str(out))}")
+        return
 
     try:
         paths = write_samples(str(out))

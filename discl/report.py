@@ -17,6 +17,7 @@ True
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 import re
 import tempfile
@@ -26,14 +27,12 @@ from pathlib import Path
 from .api import Corpus, load
 
 __all__ = ["NOTEBOOK_DIR", "ReportWarning", "notebook_path", "resolve_data", "load_corpus",
-           "render_research_report", "assert_self_contained", "take_stderr"]
+           "render_research_report", "samples_folder", "assert_self_contained", "take_stderr"]
 
 #: where the notebooks are in a repository checkout (editable install)
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 #: the ingest outputs that make a folder an ingest output folder
 _PARQUETS = ("reports.parquet", "values.parquet", "issues.parquet")
-#: the temporary sample folder of this process (see :func:`resolve_data`)
-_SAMPLE_DIRS: list[tempfile.TemporaryDirectory] = []
 #: network references an offline HTML file must not contain
 _REMOTE = re.compile(r"""(?:<script[^>]*\ssrc\s*=|(?:src|href)\s*=\s*["']?(?:https?:)?//|@import\s+url\(\s*["']?https?:)""",
                      re.IGNORECASE)
@@ -51,10 +50,10 @@ def notebook_path(name: str = "research_report") -> Path:
 
 
 def resolve_data(data_dir: str | os.PathLike | None = None) -> str:
-    """The data folder a notebook should read: ``data_dir``, else ``$DISCL_DATA``, else fresh samples.
+    """The data folder a notebook should read: ``data_dir``, else ``$DISCL_DATA``, else discl's samples.
 
-    The samples (``discl samples``) are written to a temporary folder, so a notebook runs on a bare
-    checkout without any data; the folder is removed when the process ends.
+    The samples (``discl samples``) are written once to the user's cache (:func:`samples_folder`), so a
+    notebook runs on a bare checkout without any data.
     """
     chosen = data_dir if data_dir not in (None, "") else os.environ.get("DISCL_DATA") or None
     if chosen is not None:
@@ -63,15 +62,35 @@ def resolve_data(data_dir: str | os.PathLike | None = None) -> str:
             raise FileNotFoundError(f"data folder {path} does not exist (from "
                                     f"{'the data_dir parameter' if data_dir else 'DISCL_DATA'})")
         return str(path)
+    return str(samples_folder())
+
+
+def samples_folder() -> Path:
+    """discl's sample reports, written once per version of the sample renderer and then reused.
+
+    They live in the user's cache (``$XDG_CACHE_HOME/discl``, else ``~/.cache/discl``) under a name
+    keyed by the renderer's code and data, so repeated notebook runs leave no temporary folders behind
+    (a notebook kernel is stopped without running exit handlers, so a temporary folder would stay).
+    The folder is written next to its final place and renamed, so a concurrent run never sees half.
+    """
+    from . import render
     from .render import write_samples
 
-    # a TemporaryDirectory kept until the process (the notebook's kernel) ends, then removed with its
-    # files; one per process, however often a notebook asks
-    if not _SAMPLE_DIRS:
-        folder = tempfile.TemporaryDirectory(prefix="discl-samples-")
-        write_samples(folder.name)
-        _SAMPLE_DIRS.append(folder)
-    return _SAMPLE_DIRS[0].name
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "discl"
+    parts = sorted(Path(render.__file__).parent.glob("*.py")) + sorted((Path(__file__).parent / "data").glob("*"))
+    key = hashlib.sha256(b"".join(p.read_bytes() for p in parts if p.is_file())).hexdigest()[:12]
+    folder = base / f"samples-{key}"
+    if folder.is_dir():
+        return folder
+    base.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".samples-", dir=base) as tmp:
+        write_samples(os.path.join(tmp, "reports"))
+        try:
+            os.rename(os.path.join(tmp, "reports"), folder)
+        except OSError:
+            if not folder.is_dir():  # not a concurrent run that finished first: a real failure
+                raise
+    return folder
 
 
 def load_corpus(path: str | os.PathLike) -> Corpus:

@@ -40,4 +40,6 @@ def _private_tempdir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyte
     in the system's temporary folder, and a test can see what it left behind."""
     folder = tmp_path_factory.mktemp("tmp")
     monkeypatch.setenv("TMPDIR", str(folder))
+    # discl's sample reports (discl.report.samples_folder) cached once per session, not in ~/.cache
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
     monkeypatch.setattr(tempfile, "tempdir", str(folder))

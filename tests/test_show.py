@@ -112,3 +112,19 @@ def test_show_usage_errors_are_one_line_with_exit_2(tmp_path):
         assert "Traceback" not in res.output and words in res.output, (args, res.output)
         assert len(res.output.strip().splitlines()) == 1, res.output
         assert not (tmp_path / "p.png").exists()
+
+
+def test_samples_remove_takes_only_the_unchanged_samples(tmp_path):
+    """`make clean` runs `discl samples data/raw --remove`: a report of one's own, or an edited sample, stays."""
+    raw = tmp_path / "raw"
+    res = CliRunner().invoke(app, ["samples", str(raw)])
+    assert res.exit_code == 0, res.output
+    written = sorted(p.name for p in raw.iterdir() if not p.name.startswith("."))
+    mine = raw / "我的报告.txt"
+    mine.write_text("二、主动公开政府信息情况\n", encoding="utf-8")
+    edited = raw / written[0]
+    edited.write_bytes(edited.read_bytes() + b"\n")
+    res = CliRunner().invoke(app, ["samples", str(raw), "--remove"])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in raw.iterdir()) == sorted([mine.name, edited.name])
+    assert res.output.startswith(f"{len(written) - 1} sample reports removed")
