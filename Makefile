@@ -29,12 +29,17 @@ demo: samples
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-notebooks: $(STAMP)  # regenerate the .ipynb from their paired plain-text sources
-	$(BIN)/jupytext --sync notebooks/*.py
+notebooks: $(STAMP)  # regenerate the .ipynb from their paired .py sources, executed on discl's samples
+	$(BIN)/python scripts/execute_notebooks.py
 
 lab: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[lab]'
 	$(BIN)/jupyter lab notebooks/
 
+# what `make demo` wrote: the outputs in data/processed (not its .gitkeep) and, in data/raw, only the
+# sample files `discl samples` wrote (listed in its manifest); reports of one's own in data/raw stay
 clean:
-	rm -rf $(VENV) data/processed/*.parquet
+	@if [ -x $(BIN)/discl ]; then $(BIN)/discl samples data/raw --remove; fi
+	find data/processed -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +
+	rm -f report.html comparison.xlsx
+	rm -rf $(VENV)

@@ -43,7 +43,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .labels import COLUMN_ZH, short_label, value_zh
+from .labels import BOOL_ZH, COLUMN_ZH, short_label, value_zh
 from .schema import DTYPES
 from .templates import TEMPLATE_IDS, provinces, table, template
 
@@ -703,6 +703,8 @@ def to_zh(frame: pd.DataFrame, *, short: bool = False) -> pd.DataFrame:
     >>> f = pd.DataFrame({"outcome": ["partially_granted"], "share": [0.5], "template": [template_for_year(2021)]})
     >>> to_zh(f, short=True).columns.tolist(), to_zh(f, short=True).iloc[0, 0]
     (['办理结果', '占比', '模板'], '部分公开')
+    >>> to_zh(pd.DataFrame({"derived": [True, False]}))["推算"].tolist()
+    ['是', '否']
     """
     out = frame.copy()
     tmpl = out["template"] if "template" in out else pd.Series([None] * len(out), index=out.index)
@@ -711,6 +713,9 @@ def to_zh(frame: pd.DataFrame, *, short: bool = False) -> pd.DataFrame:
             labels = [value_zh(col, x, None if pd.isna(t) else t) if isinstance(x, str) else x
                       for x, t in zip(out[col], tmpl)]
             out[col] = [short_label(x) if short and isinstance(x, str) else x for x in labels]
+    for col in out.columns:
+        if pd.api.types.is_bool_dtype(out[col]):  # True/False read as 是/否 (missing stays missing)
+            out[col] = out[col].map(BOOL_ZH)
     return out.rename(columns=COLUMN_ZH)
 
 

@@ -137,30 +137,55 @@ def show(
     report: Path = typer.Argument(..., help="a PDF report"),
     page: int = typer.Option(..., "--page", help="1-based page number"),
     png: Path = typer.Option(..., "--png", help="output PNG"),
+    dpi: int = typer.Option(110, "--dpi", help="resolution of the page image (dots per inch, 30–600)"),
 ) -> None:
-    """Draw the detected cells with their row/column ids over a PDF page."""
-    from .api import read_report
-    from .show import page_to_png
+    """Draw the cells read from a PDF page, numbered, with a legend of their table/row/col ids.
 
-    if not report.exists():
-        _usage(f"{report}: no such file")
+    Exit 2 on a file that is not a PDF, a page it does not have or a bad --dpi; 1 when it cannot be read.
+    """
+    from rich.markup import escape
+
+    from .api import read_report
+    from .errors import DocumentError
+    from .show import page_to_png, pdf_page_count
+
+    if not report.is_file():
+        _usage(f"{escape(str(report))}: no such file")
+    if not 30 <= dpi <= 600:
+        _usage(f"--dpi {dpi}: give a resolution from 30 to 600")
+    with open(report, "rb") as fh:
+        if b"%PDF-" not in fh.read(1024):
+            _usage(f"{escape(str(report))}: not a PDF (discl show draws the pages of PDF reports)")
+    try:
+        n_pages = pdf_page_count(str(report))
+    except DocumentError as e:
+        err.print(f"[red]error:[/red] {escape(str(e))}")
+        raise typer.Exit(1)
+    if not 1 <= page <= n_pages:
+        _usage(f"--page {page}: {escape(str(report))} has {n_pages} page(s) (1–{n_pages})")
     r = read_report(report, checks=False)
     if r.meta["status"] == "failed":
-        err.print(f"[red]{r.meta['error']}[/red]")
+        err.print(f"[red]error:[/red] {escape(str(r.meta['error']))}")
         raise typer.Exit(1)
     v = r.values
     v = v[(v["page"] == page) & v["bbox"].notna()]
     boxes = [(tuple(float(x) for x in b.split(",")), f"{t}/{row}/{col}")
              for b, t, row, col in zip(v["bbox"], v["table"], v["row"], v["col"])]
-    out = page_to_png(str(report), page, str(png), boxes or None)
-    console.print(f"{len(boxes)} cells drawn on page {page}: {out}")
+    try:
+        out = page_to_png(str(report), page, str(png), boxes or None, dpi=dpi)
+    except OSError as e:
+        err.print(f"[red]error:[/red] cannot write {escape(str(png))}: {escape(e.strerror or str(e))}")
+        raise typer.Exit(1)
+    what = "values" if boxes else "detected table cells (no value was read from this page)"
+    console.print(f"{len(boxes)} cells drawn on page {page}: {escape(out)} — numbered; the legend at the right "
+                  f"lists the {what}")
 
 
 @app.command()
 def export(
     folder: Path = typer.Argument(..., help="an ingest output folder (with values.parquet)"),
     xlsx: Optional[Path] = typer.Option(None, "--xlsx", help="write the comparison workbook here"),
-    csv: Optional[Path] = typer.Option(None, "--csv", help="write the long values table as CSV here"),
+    csv: Optional[Path] = typer.Option(None, "--csv", help="write the long values table (with agency and year) as CSV here"),
 ) -> None:
     """Write the comparison workbook (and/or a CSV of the values) from an ingest output."""
     from .api import Corpus
@@ -174,7 +199,7 @@ def export(
     if xlsx is not None:
         console.print(f"workbook written to {corpus.to_excel(xlsx)}")
     if csv is not None:
-        console.print(f"values written to {values_to_csv(corpus.values, csv)}")
+        console.print(f"values written to {values_to_csv(corpus.values, csv, corpus.reports)}")
 
 
 @app.command()
@@ -190,11 +215,21 @@ def report(
         raise typer.Exit(2)
     if not folder.exists():
         _usage(f"{folder}: no such folder")
+    import warnings
+
+    from rich.markup import escape
+
+    from .report import ReportWarning
+
     try:
-        path = render_research_report(str(folder), str(out))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ReportWarning)
+            path = render_research_report(str(folder), str(out))
     except FileNotFoundError as e:
-        err.print(f"[red]error:[/red] {e}")
+        err.print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(1)
+    for w in caught:  # what the notebook's cells wrote to stderr: for the one running it, not in the HTML
+        err.print(f"[yellow]warning:[/yellow] {escape(str(w.message))}")
     console.print(f"report written to {path}")
 
 
@@ -246,11 +281,18 @@ def agencies(
 
 
 @app.command()
-def samples(out: Path = typer.Argument(Path("data/raw"), help="folder to write the sample reports into")) -> None:
+def samples(out: Path = typer.Argument(Path("data/raw"), help="folder to write the sample reports into"),
+            remove: bool = typer.Option(False, "--remove", help="remove the samples written here earlier "
+                                        "(only files unchanged since; other files stay)")) -> None:
     """Write discl's own rendered sample reports (several agencies, years and formats)."""
     from rich.markup import escape
 
     from .render import write_samples
+    from .render.samples import remove_samples
+
+    if remove:
+        console.print(f"{len(remove_samples(out))} sample reports removed from {escape(str(out))}")
+        return
 
     try:
         paths = write_samples(str(out))

@@ -16,7 +16,7 @@ import re
 
 from .templates import NUM_PREFIX, zh_label
 
-__all__ = ["COLUMN_ZH", "short_label", "value_zh"]
+__all__ = ["BOOL_ZH", "COLUMN_ZH", "short_label", "value_zh"]
 
 #: Chinese column headings of the analysis results (``labels="zh"``)
 COLUMN_ZH = {
@@ -31,6 +31,9 @@ COLUMN_ZH = {
     "prev_value": "上年数值", "change": "增减", "pct_change": "增减率", "rank": "排名",
     "n_reports": "报告数", "n_missing": "缺失数",
 }
+
+#: yes/no columns of the analysis results (``derived``, ``imputed_zero``) in Chinese tables
+BOOL_ZH = {True: "是", False: "否"}
 
 # NUM_PREFIX reads normalised text, where （一） is (一); mapping just the brackets keeps the label's
 # length, so the match's end is also the end of the numbering in the printed label

@@ -127,6 +127,20 @@ def _title(value: str) -> str:
     return COLUMN_ZH.get(value, value)
 
 
+#: the note on an axis whose values are all 0 (matplotlib would centre a 0 line on ±0.05 ticks)
+ALL_ZERO_NOTE = "数值均为 0"
+
+
+def _count_axis(ax: Axes, values: np.ndarray) -> None:
+    """A count axis: whole-number ticks; when every value shown is 0, the axis 0–1 and a note saying so."""
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    shown = values[np.isfinite(values)]
+    if len(shown) and not shown.any():
+        ax.set_ylim(0, 1)
+        ax.text(0.5, 0.5, ALL_ZERO_NOTE, transform=ax.transAxes, ha="center", va="center", color="grey",
+                fontsize=9)
+
+
 def _years_axis(ax: Axes, years: Sequence[int]) -> None:
     ys = sorted({int(y) for y in years if pd.notna(y)})
     ax.set_xticks(ys, [str(y) for y in ys])
@@ -145,6 +159,7 @@ def trend(frame: pd.DataFrame, value: str, *, by: str = "agency", year: str = "y
             s = g.groupby(year)[value].first().reindex(yrs)
             ax.plot(s.index, s.to_numpy(dtype=float), marker="o", label=str(name))
         _years_axis(ax, data[year])
+        _count_axis(ax, data[value].to_numpy(dtype=float))
         ax.set_xlabel(COLUMN_ZH["year"])
         ax.set_ylabel(_title(value))
         ax.set_title(title or f"{_title(value)}（按{_title(by)}）")
@@ -154,17 +169,44 @@ def trend(frame: pd.DataFrame, value: str, *, by: str = "agency", year: str = "y
         return apply_cjk_font(fig)
 
 
+#: the notes on an outcome bar: no cases at all, nothing readable, categories missing from the bar
+NO_CASES_NOTE = "0 件（本年无办理）"
+NO_DATA_NOTE = "无数据"
+MISSING_NOTE = "缺："
+
+
+def _bar_note(row: pd.Series, total: float) -> str:
+    """What an outcome bar does not show: no cases (总计 0), no data, or the groups left out of it.
+
+    >>> _bar_note(pd.Series({"granted": 0.5, "withheld": float("nan")}), 10.0)
+    '缺：不予公开'
+    >>> _bar_note(pd.Series({"granted": float("nan")}), 0.0), _bar_note(pd.Series({"granted": 1.0}), 4.0)
+    ('0 件（本年无办理）', '')
+    """
+    if total == 0:
+        return NO_CASES_NOTE
+    if row.isna().all():
+        return NO_DATA_NOTE
+    missing = [short_label(value_zh("outcome", g)) for g, x in row.items() if pd.isna(x)]
+    return MISSING_NOTE + "、".join(missing) if missing else ""
+
+
 def outcome_shares_bar(shares: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None
                        ) -> Figure:
     """Stacked horizontal bars of outcome shares, one bar per report ("agency year").
 
-    ``shares`` is :func:`discl.analysis.outcome_shares` with ``detail=False``. A report whose shares
-    are all missing gets an empty bar labelled "无数据" rather than a bar of zeros.
+    ``shares`` is :func:`discl.analysis.outcome_shares` with ``detail=False``. A bar that does not reach
+    100 % says which groups are missing (缺：…); a report that handled no case (（七）总计 = 0) says
+    "0 件", one whose shares are all missing "无数据" — never a bar of zeros.
     """
     data = shares[shares["outcome"].isin(OUTCOME_GROUPS)]
     data = data.assign(_label=data["agency"].astype(str) + " " + data["year"].astype("string").fillna("?"))
     wide = data.pivot_table(index="_label", columns="outcome", values="share", aggfunc="first", dropna=False)
     wide = wide.reindex(columns=[g for g in OUTCOME_GROUPS if g in wide.columns]).sort_index(ascending=False)
+    if "total_processed" in data:
+        totals = data.groupby("_label")["total_processed"].first().reindex(wide.index)
+    else:
+        totals = pd.Series(np.nan, index=wide.index)
     with _style():
         fig, ax = _axes(ax, (8, 0.45 * len(wide) + 1.8))
         left = np.zeros(len(wide))
@@ -174,8 +216,11 @@ def outcome_shares_bar(shares: pd.DataFrame, *, ax: Axes | None = None, title: s
                     label=short_label(value_zh("outcome", g)))
             left += np.nan_to_num(vals)
         for i, (lbl, row) in enumerate(wide.iterrows()):
-            if row.isna().all():
-                ax.text(0.01, i, "无数据", va="center", fontsize=8, color="grey")
+            note = _bar_note(row, totals.loc[lbl])
+            if note:
+                ax.text(min(left[i], 0.98) + 0.01, i, note, va="center", fontsize=7, color="dimgrey",
+                        ha="left" if left[i] < 0.7 else "right",
+                        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
         ax.set_xlim(0, 1)
         ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         ax.set_xlabel(f"{COLUMN_ZH['share']}（占{COLUMN_ZH['total_processed']}）")
@@ -202,6 +247,7 @@ def small_multiples(frame: pd.DataFrame, value: str, *, facet: str = "agency", y
                             ha="center", va="bottom", fontsize=7, color="grey" if np.isnan(v) else "black")
             _years_axis(ax, g[year])
             ax.margins(y=0.15)
+            _count_axis(ax, vals)
             ax.set_title(name, fontsize=9)
         for ax in axes[len(names):]:
             ax.set_visible(False)
@@ -228,4 +274,9 @@ def procurement_bars(frame: pd.DataFrame, *, ax: Axes | None = None, title: str 
         ax.set_title(title or "政府集中采购")
         ax.tick_params(axis="x", labelsize=7)
         ax.margins(y=0.2)
+        shown = amounts[np.isfinite(amounts)]
+        if len(shown) and not shown.any():
+            ax.set_ylim(0, 1)
+            ax.text(0.5, 0.5, ALL_ZERO_NOTE, transform=ax.transAxes, ha="center", va="center", color="grey",
+                    fontsize=9)
         return apply_cjk_font(fig)

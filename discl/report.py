@@ -7,24 +7,27 @@ files, or nothing (``$DISCL_DATA``, else discl's bundled sample reports).
 The notebooks live in the repository (``notebooks/`` next to the ``discl`` package), so rendering
 needs a repository checkout (``pip install -e .``); a wheel install fails with a clear message.
 
->>> import tempfile, os
+>>> import tempfile
 >>> from discl.render import write_samples
->>> d = tempfile.mkdtemp(); _ = write_samples(d)
->>> len(load_corpus(d)) > 0
+>>> with tempfile.TemporaryDirectory() as d:
+...     _ = write_samples(d)
+...     len(load_corpus(d)) > 0
 True
 """
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 import re
 import tempfile
+import warnings
 from pathlib import Path
 
 from .api import Corpus, load
 
-__all__ = ["NOTEBOOK_DIR", "notebook_path", "resolve_data", "load_corpus", "render_research_report",
-           "assert_self_contained"]
+__all__ = ["NOTEBOOK_DIR", "ReportWarning", "notebook_path", "resolve_data", "load_corpus",
+           "render_research_report", "samples_folder", "assert_self_contained", "take_stderr"]
 
 #: where the notebooks are in a repository checkout (editable install)
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
@@ -47,10 +50,10 @@ def notebook_path(name: str = "research_report") -> Path:
 
 
 def resolve_data(data_dir: str | os.PathLike | None = None) -> str:
-    """The data folder a notebook should read: ``data_dir``, else ``$DISCL_DATA``, else fresh samples.
+    """The data folder a notebook should read: ``data_dir``, else ``$DISCL_DATA``, else discl's samples.
 
-    The samples (``discl samples``) are written to a new temporary folder, so a notebook runs on a
-    bare checkout without any data.
+    The samples (``discl samples``) are written once to the user's cache (:func:`samples_folder`), so a
+    notebook runs on a bare checkout without any data.
     """
     chosen = data_dir if data_dir not in (None, "") else os.environ.get("DISCL_DATA") or None
     if chosen is not None:
@@ -59,11 +62,35 @@ def resolve_data(data_dir: str | os.PathLike | None = None) -> str:
             raise FileNotFoundError(f"data folder {path} does not exist (from "
                                     f"{'the data_dir parameter' if data_dir else 'DISCL_DATA'})")
         return str(path)
+    return str(samples_folder())
+
+
+def samples_folder() -> Path:
+    """discl's sample reports, written once per version of the sample renderer and then reused.
+
+    They live in the user's cache (``$XDG_CACHE_HOME/discl``, else ``~/.cache/discl``) under a name
+    keyed by the renderer's code and data, so repeated notebook runs leave no temporary folders behind
+    (a notebook kernel is stopped without running exit handlers, so a temporary folder would stay).
+    The folder is written next to its final place and renamed, so a concurrent run never sees half.
+    """
+    from . import render
     from .render import write_samples
 
-    out = tempfile.mkdtemp(prefix="discl-samples-")
-    write_samples(out)
-    return out
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "discl"
+    parts = sorted(Path(render.__file__).parent.glob("*.py")) + sorted((Path(__file__).parent / "data").glob("*"))
+    key = hashlib.sha256(b"".join(p.read_bytes() for p in parts if p.is_file())).hexdigest()[:12]
+    folder = base / f"samples-{key}"
+    if folder.is_dir():
+        return folder
+    base.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".samples-", dir=base) as tmp:
+        write_samples(os.path.join(tmp, "reports"))
+        try:
+            os.rename(os.path.join(tmp, "reports"), folder)
+        except OSError:
+            if not folder.is_dir():  # not a concurrent run that finished first: a real failure
+                raise
+    return folder
 
 
 def load_corpus(path: str | os.PathLike) -> Corpus:
@@ -145,6 +172,35 @@ def _inject_parameters(nb, params: dict) -> None:
     nb.cells.insert(idx + 1, cell)
 
 
+class ReportWarning(UserWarning):
+    """Something a cell of the research report wrote to stderr (a Python warning, a log line)."""
+
+
+def take_stderr(nb) -> list[str]:
+    """Remove every stderr output (Python warnings, log lines) from the executed notebook ``nb``, in place,
+    and return their texts: they are for the person running the report, not for its readers.
+
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[
+    ...     nbformat.v4.new_output("stream", name="stderr", text="FutureWarning: x"),
+    ...     nbformat.v4.new_output("stream", name="stdout", text="42")])])
+    >>> take_stderr(nb), [o["name"] for o in nb.cells[0].outputs]
+    (['FutureWarning: x'], ['stdout'])
+    """
+    texts: list[str] = []
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        kept = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                texts.append("".join(out.get("text", "")).strip())
+            else:
+                kept.append(out)
+        cell["outputs"] = kept
+    return [t for t in texts if t]
+
+
 def render_research_report(data_dir: str, out_html: str, *, timeout: int = 600,
                            kernel_name: str = "python3") -> str:
     """Execute ``notebooks/research_report.ipynb`` on ``data_dir`` and write one self-contained HTML.
@@ -152,7 +208,8 @@ def render_research_report(data_dir: str, out_html: str, *, timeout: int = 600,
     ``data_dir`` is an ingest output folder (or a folder of report files). The HTML has no code cells,
     images embedded as base64 PNG and no script, style or image fetched from the network; it is written
     atomically (a temporary file in the same folder, then renamed). Returns the path written.
-    A failing cell raises :class:`nbclient.exceptions.CellExecutionError` naming the cell.
+    A failing cell raises :class:`nbclient.exceptions.CellExecutionError` naming the cell. What cells
+    write to stderr (warnings) is left out of the HTML and re-issued here as :class:`ReportWarning`.
     """
     import nbformat
     from jinja2 import DictLoader
@@ -168,6 +225,8 @@ def render_research_report(data_dir: str, out_html: str, *, timeout: int = 600,
     _inject_parameters(nb, {"data_dir": str(data)})
     NotebookClient(nb, timeout=timeout, kernel_name=kernel_name,
                    resources={"metadata": {"path": str(source.parent)}}).execute()
+    for text in take_stderr(nb):
+        warnings.warn(f"research report: {text}", ReportWarning, stacklevel=2)
 
     exporter = HTMLExporter(extra_loaders=[DictLoader({"discl_offline.html.j2": _OFFLINE_TEMPLATE})],
                             template_file="discl_offline.html.j2")

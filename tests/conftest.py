@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,15 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"the real-report corpus is not available at {CORPUS} (set DISCL_CORPUS)")
     return CORPUS
+
+
+@pytest.fixture(autouse=True)
+def _private_tempdir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's temporary files (``tempfile``, and via ``TMPDIR`` its subprocesses: notebook kernels,
+    LibreOffice) go to a folder of its own under pytest's base temp, which pytest prunes; nothing piles up
+    in the system's temporary folder, and a test can see what it left behind."""
+    folder = tmp_path_factory.mktemp("tmp")
+    monkeypatch.setenv("TMPDIR", str(folder))
+    # discl's sample reports (discl.report.samples_folder) cached once per session, not in ~/.cache
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import csv
 import math
+import os
 import re
 import warnings
 from importlib import resources
@@ -522,7 +523,24 @@ def test_notebook_pairs_in_sync(name):
     py = jupytext.read(NOTEBOOKS / f"{name}.py")
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     assert [c.source for c in py.cells] == [c.source for c in nb.cells], \
-        f"run `jupytext --sync notebooks/{name}.py` to regenerate the .ipynb"
+        f"run `make notebooks` to regenerate notebooks/{name}.ipynb from its .py"
+
+
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_committed_notebooks_are_executed(name):
+    """A reader browsing the repository sees the results: every code cell ran, in order, without error,
+    and the notebooks that draw charts carry them (``make notebooks``)."""
+    import nbformat
+
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    counts = [c.get("execution_count") for c in code]
+    assert None not in counts and counts == sorted(counts), f"run `make notebooks` ({name}: {counts})"
+    outputs = [o for c in code for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    assert not [o for o in outputs if o.get("name") == "stderr"], "a warning was committed in the outputs"
+    if name in ("compare", "research_report"):
+        assert any("image/png" in o.get("data", {}) for o in outputs), f"{name} shows no chart"
 
 
 @pytest.mark.parametrize("name,data", [("quickstart", None), ("compare", "raw"), ("research_report", "ingest")])
@@ -540,6 +558,28 @@ def test_notebooks_execute(name, data, sample_raw, sample_ingest, monkeypatch):
                    resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
+    if data is None:  # the samples the kernel wrote to a temporary folder went with the kernel
+        import tempfile
+
+        assert not list(Path(tempfile.gettempdir()).glob("discl-samples-*"))
+
+
+def test_resolve_data_reuses_one_samples_folder_and_leaves_no_temporary_ones(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    monkeypatch.delenv("DISCL_DATA", raising=False)
+    code = "from discl.report import resolve_data; import os; a = resolve_data(); assert os.listdir(a); print(a)"
+    env = {**os.environ, "TMPDIR": str(tmp_path / "tmp"), "XDG_CACHE_HOME": str(tmp_path / "cache"),
+           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    (tmp_path / "tmp").mkdir()
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+            for _ in range(2)]
+    assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
+    folders = {Path(r.stdout.strip()) for r in runs}
+    assert len(folders) == 1 and next(iter(folders)).parent == tmp_path / "cache" / "discl"
+    assert [p.name for p in (tmp_path / "cache" / "discl").iterdir()] == [next(iter(folders)).name]
+    assert not list((tmp_path / "tmp").iterdir())  # nothing left in the temporary folder
 
 
 def test_render_research_report(sample_ingest, tmp_path):
@@ -566,3 +606,75 @@ def test_render_research_report_errors(tmp_path, monkeypatch, sample_ingest):
     assert not (tmp_path / "r.html").exists()
     with pytest.raises(ValueError, match="network"):
         report.assert_self_contained('<link href="https://cdn.example/x.css">')
+
+
+# --------------------------------------------------------------------------- issue 16: charts read right
+
+def _texts(fig) -> list[str]:
+    return [t.get_text() for ax in fig.axes for t in ax.texts]
+
+
+def test_all_zero_chart_has_a_sensible_axis_and_a_note():
+    frame = pd.DataFrame({"agency": ["甲区"] * 3, "year": [2021, 2022, 2023], "received": [0.0, 0.0, 0.0]})
+    for fig in (P.trend(frame, "received"), P.small_multiples(frame, "received")):
+        ax = fig.axes[0]
+        lo, hi = ax.get_ylim()
+        assert lo == 0 and hi >= 1, (lo, hi)  # not matplotlib's ±0.05 around a flat 0 line
+        ticks = [t for t in ax.get_yticks() if lo <= t <= hi]
+        assert all(float(t).is_integer() for t in ticks), ticks  # counts: no 0.02 ticks
+        assert P.ALL_ZERO_NOTE in _texts(fig)
+    busy = P.trend(frame.assign(received=[0.0, 3.0, 5.0]), "received")
+    assert P.ALL_ZERO_NOTE not in _texts(busy)
+
+
+def _shares(rows: dict[str, tuple[float, float]]) -> pd.DataFrame:
+    """outcome_shares-like frame for one report: group → (count, total_processed)."""
+    recs = [{"agency": "甲区", "year": 2022, "outcome": g, "count": c, "total_processed": t,
+             "share": (c / t) if t and pd.notna(c) else float("nan")} for g, (c, t) in rows.items()]
+    return pd.DataFrame(recs)
+
+
+def test_outcome_bar_short_of_100_percent_names_the_missing_groups():
+    nan = float("nan")
+    fig = P.outcome_shares_bar(_shares({"granted": (6, 10), "partially_granted": (2, 10), "withheld": (nan, 10),
+                                        "unable": (2, 10), "not_processed": (nan, 10), "other_handling": (0, 10)}))
+    notes = [t for t in _texts(fig) if t.startswith("缺")]
+    assert len(notes) == 1 and "不予公开" in notes[0] and "不予处理" in notes[0], notes
+    assert "予以公开" not in notes[0] and "无法提供" not in notes[0]
+
+
+def test_outcome_bar_of_a_year_with_no_cases_says_0_not_no_data():
+    nan = float("nan")
+    zero = _shares({g: (0.0, 0.0) for g in A.OUTCOME_GROUPS})
+    texts = _texts(P.outcome_shares_bar(zero))
+    assert any(t.startswith("0 件") for t in texts) and "无数据" not in texts, texts
+    unread = _shares({g: (nan, nan) for g in A.OUTCOME_GROUPS})
+    assert "无数据" in _texts(P.outcome_shares_bar(unread))
+
+
+def test_booleans_read_yes_no_in_chinese_tables(samples):
+    rl = A.review_litigation(samples.values, samples.reports)
+    zh = A.to_zh(rl)
+    assert set(zh["推算"].dropna()) <= {"是", "否"} and len(zh["推算"].dropna())
+    assert rl["derived"].dtype == bool  # the helper's own result is unchanged
+
+
+def test_report_keeps_warnings_out_of_the_html(sample_ingest, tmp_path, monkeypatch):
+    """A cell that warns: the warning reaches whoever runs the report, not the HTML."""
+    import nbformat
+
+    from discl import report
+
+    nb = nbformat.read(report.notebook_path(), as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import warnings\nwarnings.warn('a leaked warning xyz', FutureWarning)\nprint('visible output')"))
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    nbformat.write(nb, folder / "research_report.ipynb")
+    monkeypatch.setattr(report, "NOTEBOOK_DIR", folder)
+    with pytest.warns(report.ReportWarning, match="a leaked warning xyz"):
+        out = report.render_research_report(str(sample_ingest), str(tmp_path / "r.html"))
+    html = Path(out).read_text(encoding="utf-8")
+    assert "visible output" in html
+    assert "a leaked warning xyz" not in html and "FutureWarning" not in html
+    assert "jp-OutputArea-output\" data-mime-type=\"application/vnd.jupyter.stderr" not in html

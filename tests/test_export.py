@@ -403,3 +403,83 @@ def test_cli_export_writes_workbook_and_csv(tmp_path):
     wb = openpyxl.load_workbook(tmp_path / "c.xlsx", read_only=True)
     assert wb["数据明细"].max_row - 1 >= n_values
     assert runner.invoke(app, ["export", str(tmp_path / "p")]).exit_code == 2
+
+
+# ------------------------------------------------------------------------------------------------
+# Printing and headers (issue 16)
+# ------------------------------------------------------------------------------------------------
+def _cjk_width(text: str) -> int:
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def test_every_sheet_is_set_up_for_printing(wb: openpyxl.Workbook) -> None:
+    for ws in wb:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert ws.page_setup.fitToHeight == 0 and ws.page_setup.fitToWidth >= 1, ws.title
+        assert ws.print_title_rows.replace("$", "") == "1:2", ws.title
+        assert ws.freeze_panes is not None and ws.freeze_panes.endswith("3"), ws.title
+    assert wb[SHEETS["requests"]].print_title_cols.replace("$", "") == "A:B"
+    # the long values table prints its header only; the comparison sheets print whole
+    assert wb[SHEETS["values"]].print_area is not None and wb[SHEETS["values"]].print_area.endswith("$2")
+    assert not wb[SHEETS["requests"]].print_area
+
+
+def test_no_header_is_cut_off(wb: openpyxl.Workbook) -> None:
+    """A header that does not wrap fits its column; one that wraps has a row tall enough for its lines."""
+    for ws in wb:
+        for row, line_pt in ((1, 14.0), (2, 11.0)):
+            for cell in ws[row]:
+                if cell.value is None:
+                    continue
+                width = ws.column_dimensions[cell.column_letter].width
+                text = str(cell.value)
+                if cell.alignment.wrap_text:
+                    lines = sum(max(1, math.ceil(_cjk_width(p) / (width - 1))) for p in text.split("\n"))
+                    height = ws.row_dimensions[row].height
+                    assert height and height >= lines * line_pt, (ws.title, cell.coordinate, text, height)
+                else:
+                    assert "\n" not in text and _cjk_width(text) + 1 <= width, (ws.title, cell.coordinate, text)
+
+
+def test_csv_carries_agency_and_year(corpus: discl.Corpus, tmp_path: Path) -> None:
+    path = values_to_csv(corpus.values, tmp_path / "v.csv", corpus.reports)
+    back = pd.read_csv(path, encoding="utf-8-sig", dtype={"report_id": str})
+    assert list(back.columns[:3]) == ["report_id", "agency", "year"]
+    assert len(back) == len(corpus.values)
+    truth = corpus.reports.set_index("report_id")
+    for rid, agency, year in zip(back["report_id"], back["agency"], back["year"]):
+        assert (agency, int(year)) == (truth.loc[rid, "agency"], int(truth.loc[rid, "year"]))
+
+
+def test_cli_export_csv_has_agency_and_year(corpus: discl.Corpus, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from discl.cli import app
+
+    for name, frame in (("reports", corpus.reports), ("values", corpus.values), ("issues", corpus.issues)):
+        frame.to_parquet(tmp_path / f"{name}.parquet", index=False)
+    res = CliRunner().invoke(app, ["export", str(tmp_path), "--csv", str(tmp_path / "v.csv")])
+    assert res.exit_code == 0, res.output
+    with open(tmp_path / "v.csv", encoding="utf-8-sig", newline="") as f:
+        assert next(csv.reader(f))[:3] == ["report_id", "agency", "year"]
+
+
+def test_demo_workbook_prints_in_at_most_20_pages(workbook_path: Path, tmp_path: Path) -> None:
+    """LibreOffice's PDF export of the samples' workbook: the pages a printout would have (was 284)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed: cannot count the printed pages of the workbook")
+    import pypdfium2
+
+    profile = tmp_path / "lo-profile"  # a profile of its own: no clash with another running soffice
+    subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(workbook_path)], check=True, capture_output=True, timeout=300)
+    pdf = pypdfium2.PdfDocument(tmp_path / "comparison.pdf")
+    try:
+        n, size = len(pdf), pdf[0].get_size()
+    finally:
+        pdf.close()
+    assert 9 <= n <= 20, n  # at least one page per sheet
+    assert size[0] > size[1]  # landscape

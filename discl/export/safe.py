@@ -108,14 +108,26 @@ def safe_csv(df: pd.DataFrame, path: str | os.PathLike) -> str:
                                                      lineterminator="\r\n"))
 
 
-def values_to_csv(values: pd.DataFrame, path: str | os.PathLike) -> str:
+def values_to_csv(values: pd.DataFrame, path: str | os.PathLike, reports: pd.DataFrame | None = None) -> str:
     """The long ``values`` table as a spreadsheet-safe CSV (see :func:`safe_csv`).
+
+    With ``reports``, each row also carries its report's ``agency`` and ``year`` (after ``report_id``), so
+    the file can be filtered by agency and year on its own. Neither frame is changed.
 
     >>> import tempfile, os
     >>> v = pd.DataFrame({"report_id": ["r"], "raw": ["@SUM(1,1)"], "value": [2.0]})
     >>> "'@SUM(1,1)" in open(values_to_csv(v, os.path.join(tempfile.mkdtemp(), "v.csv")),
     ...                      encoding="utf-8-sig").read()
     True
+    >>> r = pd.DataFrame({"report_id": ["r"], "agency": ["平潭综合实验区"], "year": [2021]})
+    >>> open(values_to_csv(v, os.path.join(tempfile.mkdtemp(), "v.csv"), r), encoding="utf-8-sig").readline()
+    'report_id,agency,year,raw,value\\n'
     """
-    return safe_csv(values, path)
-
+    if reports is None:
+        return safe_csv(values, path)
+    keys = reports.drop_duplicates("report_id")[["report_id", "agency", "year"]]
+    out = values.drop(columns=[c for c in ("agency", "year") if c in values.columns])
+    out = out.merge(keys, on="report_id", how="left", validate="many_to_one")
+    out["year"] = out["year"].astype("Int64")
+    order = ["report_id", "agency", "year", *[c for c in out.columns if c not in ("report_id", "agency", "year")]]
+    return safe_csv(out[order], path)

@@ -41,6 +41,8 @@ SHEETS: dict[str, str] = {
 }
 
 INT_FORMAT = "0"
+#: width (Excel units) of a cell column of the wide table sheets: enough for 99999 or 1234.56, the label wraps
+CELL_WIDTH = 9.0
 MONEY_FORMAT = "0.00"
 SHARE_FORMAT = "0.0%"
 
@@ -82,6 +84,8 @@ class SheetData:
     formats: dict[tuple[int, int], str] = field(default_factory=dict)
     freeze_cols: int = 0
     wrap_header: bool = False
+    #: False for a long data sheet that is for filtering, not for paper: only its header rows print
+    printed: bool = True
 
 
 def _report_meta(reports: pd.DataFrame) -> dict[str, dict[str, Any]]:
@@ -220,7 +224,7 @@ def wide_sheet(table: str, reports: pd.DataFrame, values: pd.DataFrame) -> Sheet
     layout = [rc for rc in table_cells(table) if rc in present]
     layout += sorted(present - set(layout))  # ids outside the vocabulary: keep them, at the end
     cols = _key_columns() + [Column(f"{row_label(table, r)}\n{col_label(table, c)}", f"{r}/{c}",
-                                    _cell_format(table, c), 14) for r, c in layout]
+                                    _cell_format(table, c), CELL_WIDTH) for r, c in layout]
     sheet = SheetData(SHEETS[table], cols, freeze_cols=FREEZE_KEY_COLS, wrap_header=True)
     first = _first_values(v)
     meta = _report_meta(reports)
@@ -292,7 +296,7 @@ def procurement_sheet(reports: pd.DataFrame, values: pd.DataFrame) -> SheetData:
     cols += [Column(f"{m.zh}（{m.unit}）", m.id, _cell_format(item[0], m.id), 14 if m is amount else 12)
              for m in measures]
     cols.append(Column(f"{amount.zh}原文", f"{amount.id}_raw", None, 18))
-    sheet = SheetData(SHEETS["procurement"], cols, freeze_cols=FREEZE_KEY_COLS)
+    sheet = SheetData(SHEETS["procurement"], cols, freeze_cols=FREEZE_KEY_COLS, wrap_header=True)
     v = values[(values["table"] == item[0]) & (values["row"] == item[1])]
     expected = [text_of(r) for r, t in zip(reports["report_id"], reports["template"]) if text_of(t) in printing]
     first, meta, nk = _first_values(v), _report_meta(reports), len(REPORT_KEYS)
@@ -338,7 +342,8 @@ def values_sheet(reports: pd.DataFrame, values: pd.DataFrame) -> SheetData:
             Column("数值", "value", INT_FORMAT, 12), Column("单位", "unit", None, 6), Column("原文", "raw", None, 14),
             Column("标记", "flags", None, 14), Column("页", "page", INT_FORMAT, 5), Column("单元格", "cell", None, 10),
             Column("位置", "bbox", None, 20)]
-    sheet = SheetData(SHEETS["values"], cols, freeze_cols=1)
+    # one row per cell (hundreds per report): for filtering on screen, not for paper
+    sheet = SheetData(SHEETS["values"], cols, freeze_cols=1, printed=False)
     meta = _report_meta(reports)
     value_col = [c.id for c in cols].index("value")
     known = set(templates.TABLE_IDS)
@@ -367,6 +372,8 @@ def legend_sheet() -> SheetData:
         ("各表第 1 行为中文名称，第 2 行为标识（行/列），可用于筛选和与 values 表对应。", None),
         ("占比 = 该办理结果「总计」列 ÷ （七）总计「总计」列；总计为空或为 0 时不计算。", None),
         ("金额单位均已换算为万元；原文见「数据明细」或「政府集中采购」表。", None),
+        ("打印：各表横向、按页宽缩放，每页重复表头和机构、年度列。「数据明细」为长表（每个单元格一行），"
+         "打印时只印表头；要打印其中一部分，先筛选，再在 Excel「页面布局 → 打印区域」中取消或重设打印区域。", None),
     ]
     for i, (text, kind) in enumerate(lines):
         sheet.rows.append([text])

@@ -119,30 +119,46 @@ def _decorate(cell: Cell, keys: tuple[Key, ...], notes: CellNotes) -> None:
 
 
 def _write_header(ws: Worksheet, sheet: SheetData) -> None:
+    """Both header rows; on sheets with wrapping headers both rows wrap and get the height they need."""
     wrap = Alignment(wrap_text=True, vertical="top")
     for j, col in enumerate(sheet.columns, start=1):
         _put(ws.cell(row=1, column=j), col.zh, HEADER_STYLE)
         _put(ws.cell(row=2, column=j), col.id, ID_STYLE)
         if sheet.wrap_header:
             ws.cell(row=1, column=j).alignment = wrap
+            ws.cell(row=2, column=j).alignment = wrap
     if sheet.wrap_header:
-        ws.row_dimensions[1].height = _header_height(sheet)
+        ws.row_dimensions[1].height = _header_height(sheet, "zh")
+        ws.row_dimensions[2].height = _header_height(sheet, "id")
 
 
-def _header_height(sheet: SheetData) -> float:
-    """Points for header row 1 when labels wrap: enough lines for the longest label at its column width."""
-    def lines(col: Column) -> int:
-        w = max(1.0, (col.width or 10) - 1)
-        return sum(max(1, math.ceil(_display_width(part) / w)) for part in col.zh.split("\n"))
-    return min(160.0, 15.0 * max((lines(c) for c in sheet.columns), default=1))
+#: points per wrapped line of a header row (11 pt bold labels; 9 pt ids)
+_LINE_POINTS = {"zh": 15.0, "id": 12.0}
+_MAX_ROW_POINTS = 409.0  # Excel's largest row height
 
 
-def _column_width(col: Column, data: list[Any]) -> float:
-    """The column's own width, else the widest of its id header and a sample of values, 6–50 units."""
+def _wrapped_lines(text: str, width: float) -> int:
+    """Lines ``text`` takes in a wrapping cell ``width`` units wide (an explicit newline starts a line)."""
+    room = max(1.0, width - 1)
+    return sum(max(1, math.ceil(_display_width(part) / room)) for part in text.split("\n"))
+
+
+def _header_height(sheet: SheetData, row: str) -> float:
+    """Points for header row ``row`` ("zh" labels or "id"s) when it wraps: room for its longest text."""
+    lines = max((_wrapped_lines(getattr(c, row), c.width or 10) for c in sheet.columns), default=1)
+    return min(_MAX_ROW_POINTS, _LINE_POINTS[row] * lines)
+
+
+def _column_width(col: Column, data: list[Any], wrap_header: bool = False) -> float:
+    """The column's own width, else the widest of its id header and a sample of values, 6–50 units.
+
+    Where the headers do not wrap, the column is at least as wide as both header texts (never cut off).
+    """
+    header = 0 if wrap_header else max(_display_width(col.zh) + 3, _display_width(col.id) + 2)  # bold: +1
     if col.width:
-        return col.width
+        return float(max(col.width, header))
     sample = [_display_width(text_of(x)) for x in data[:200]]
-    return float(min(50, max(6, _display_width(col.id) + 2, *(s + 2 for s in sample))))
+    return float(min(50, max(6, header, _display_width(col.id) + 2, *(s + 2 for s in sample))))
 
 
 def write_sheet(ws: Worksheet, sheet: SheetData, notes: CellNotes) -> None:
@@ -167,17 +183,59 @@ def write_sheet(ws: Worksheet, sheet: SheetData, notes: CellNotes) -> None:
     ws.freeze_panes = f"{get_column_letter(sheet.freeze_cols + 1)}{HEADER_ROWS + 1}"
     ws.auto_filter.ref = f"A{HEADER_ROWS}:{last_col}{HEADER_ROWS + max(1, len(sheet.rows))}"
     for j, col in enumerate(sheet.columns):
-        ws.column_dimensions[get_column_letter(j + 1)].width = _column_width(col, [r[j] for r in sheet.rows])
+        ws.column_dimensions[get_column_letter(j + 1)].width = _column_width(col, [r[j] for r in sheet.rows],
+                                                                             sheet.wrap_header)
     _page_setup(ws, sheet)
 
 
+#: A4 landscape with 1 cm side margins: printable width in points at 100 %
+_PRINT_WIDTH_POINTS = (297 - 20) / 25.4 * 72
+_MARGIN_INCHES = 0.4
+#: the smallest scale a sheet is shrunk to when fitted to the page width; wider sheets span more pages
+MIN_PRINT_SCALE = 0.5
+
+
+def _column_points(width: float) -> float:
+    """Printed width of a column ``width`` Excel units wide (7 px per unit plus 5 px padding, 96 dpi)."""
+    return (width * 7 + 5) * 0.75
+
+
+def pages_wide(widths: list[float], title_cols: int) -> int:
+    """Pages across that a sheet with columns ``widths`` needs at :data:`MIN_PRINT_SCALE` or more.
+
+    The first ``title_cols`` columns repeat on every page.
+
+    >>> pages_wide([24, 7] + [9] * 10, 2), pages_wide([24, 7] + [9] * 180, 2)
+    (1, 7)
+    """
+    pts = [_column_points(w) for w in widths]
+    title, body = sum(pts[:title_cols]), sum(pts[title_cols:])
+    room = _PRINT_WIDTH_POINTS / MIN_PRINT_SCALE - title
+    return max(1, math.ceil(body / room)) if room > 0 else 1
+
+
 def _page_setup(ws: Worksheet, sheet: SheetData) -> None:
-    """Printing (and PDF export): landscape, both header rows and the report columns on every page."""
+    """Printing (and PDF export): A4 landscape fitted to the page width (more pages across only for
+    very wide sheets), both header rows and the report columns on every page, numbered pages.
+
+    A sheet not meant for paper (``printed=False``: the long values table) prints its header rows only,
+    with a page header saying so.
+    """
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    for side in ("left", "right"):
+        setattr(ws.page_margins, side, _MARGIN_INCHES)
     ws.print_title_rows = f"1:{HEADER_ROWS}"
     if sheet.freeze_cols:
         ws.print_title_cols = f"A:{get_column_letter(sheet.freeze_cols)}"
+    widths = [ws.column_dimensions[get_column_letter(j + 1)].width for j in range(len(sheet.columns))]
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = pages_wide(widths, sheet.freeze_cols)
+    ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    ws.oddFooter.center.text = f"{sheet.name} 第 &P 页，共 &N 页"
+    if not sheet.printed:
+        ws.print_area = f"A1:{get_column_letter(max(1, len(sheet.columns)))}{HEADER_ROWS}"
+        ws.oddHeader.center.text = "本表为长表，供筛选核对，打印时只印表头（见「说明」）"
 
 
 _SAFE_SHEET = re.compile(r"[\[\]:*?/\\]")

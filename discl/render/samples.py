@@ -6,8 +6,10 @@ The CSV holds one row per printed cell (exact text, so ``''``, ``'—'``, ``'251
 from __future__ import annotations
 
 import csv
+import hashlib
 import importlib.resources
 import io
+import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -89,4 +91,30 @@ def write_samples(out_dir: str | Path) -> list[str]:
             # alternate the repeated header between rounds of the cycle so both PDF shapes are among the samples
             p = render_pdf(spec, stem.with_suffix(".pdf"), repeat_header=bool((i // len(SAMPLE_FORMATS)) % 2))
         paths.append(str(p))
+    manifest = {Path(p).name: hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths}
+    (out / SAMPLES_MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return paths
+
+
+#: the list of files :func:`write_samples` wrote (name → SHA-256), so that only they are ever removed
+SAMPLES_MANIFEST = ".discl-samples.json"
+
+
+def remove_samples(out_dir: str | Path) -> list[str]:
+    """Remove from ``out_dir`` the sample files :func:`write_samples` wrote there, and its manifest.
+
+    A file is removed only when it is listed in the manifest with the same content; anything else (a
+    report of one's own, a sample edited since) stays. Returns the removed paths.
+    """
+    out = Path(out_dir)
+    manifest_path = out / SAMPLES_MANIFEST
+    if not manifest_path.is_file():
+        return []
+    removed: list[str] = []
+    for name, digest in json.loads(manifest_path.read_text(encoding="utf-8")).items():
+        p = out / Path(name).name
+        if p.is_file() and hashlib.sha256(p.read_bytes()).hexdigest() == digest:
+            p.unlink()
+            removed.append(str(p))
+    manifest_path.unlink()
+    return removed
