@@ -24,7 +24,7 @@ The modules, one concern each: :mod:`~discl.batch.worker` (one file in a worker 
 ['BatchSettings', 'BatchSummary', 'CACHE_DIR', 'PARSER_VERSION', 'ingest', 'read_one']
 """
 from .cache import CACHE_DIR, PARSER_VERSION
-from .run import BatchSummary, ingest
+from .run import BatchSummary, ingest, plan_for
 from .settings import BatchSettings
 from .worker import read_one
 
