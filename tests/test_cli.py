@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import random
 import signal
 import subprocess
@@ -211,3 +212,38 @@ def test_unreadable_files_in_a_folder_are_counted_as_skipped(tmp_path):
     assert res.exit_code == 0, res.output
     assert "skipped 3 files discl does not read (2 .xlsx, 1 .zip)" in res.output
     assert "total: 1 files" in res.output
+
+
+def _readme() -> str:
+    return (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_python_example_runs_on_what_make_demo_writes(tmp_path, monkeypatch):
+    """The README's Python block, run where `make demo` would have run (samples, then ingest)."""
+    from discl.render import write_samples
+
+    readme = _readme()
+    block = readme.split("### Python\n\n```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    written = {os.path.basename(p) for p in write_samples("data/raw")}
+    for name in re.findall(r'"data/raw/([^"]+)"', readme):
+        assert name in written, f"README names data/raw/{name}, which `make demo` does not write"
+    B.ingest(["data/raw"], "data/processed", batch=B.BatchSettings(workers=1))
+    scope: dict = {}
+    exec(compile(block, "README.md", "exec"), scope)
+    received = scope["received"]
+    assert received["prev_value"].notna().any(), "consecutive sample years: year-on-year has values"
+
+
+def test_readme_says_which_demo_errors_are_deliberate():
+    """The demo's check errors are the sample cells noted as printed errors in samples.csv."""
+    from discl.render.samples import read_samples_csv
+
+    noted = [r for r in read_samples_csv() if r["note"]]
+    readme = _readme()
+    for r in noted:
+        assert f"{r['agency']} {r['year']}" in readme
+        for rule in ("T3-R1", "T3-R3", "T4-R1"):
+            if rule in r["note"]:
+                assert rule in readme
+    assert "libreoffice-calc-nogui" in readme and "discl export" in readme and "comparison.xlsx" in readme
