@@ -139,6 +139,8 @@ class Report:
 
     @property
     def values(self) -> pd.DataFrame:
+        """One row per table cell (a copy). Read the flags as ``values["flags"]``: ``values.flags`` is
+        pandas' ``DataFrame.flags``; :func:`flagged` gives the mask of one flag."""
         return self._t.values.copy()
 
     @property
@@ -181,7 +183,9 @@ class Corpus:
         self._texts = texts or {}
 
     reports = property(lambda self: self._t.reports.copy(), doc="one row per input file")
-    values = property(lambda self: self._t.values.copy(), doc="one row per table cell")
+    values = property(lambda self: self._t.values.copy(),
+                      doc='one row per table cell; its flags are values["flags"] (values.flags is pandas\' '
+                          "DataFrame.flags), discl.flagged(values, flag) the mask of one flag")
     issues = property(lambda self: self._t.issues.copy(), doc="one row per finding")
 
     def __len__(self) -> int:

@@ -109,7 +109,7 @@ def ingest(
 
     from .sources import iter_files
     from .batch import BatchSettings, ingest as run_batch
-    from .batch.inputs import INPUTS_FILE, readable_extensions, skipped_files
+    from .batch.inputs import INPUTS_FILE, outside, readable_extensions, skipped_files
     from .batch.run import plan_for
     from .pipeline import printable_path
 
@@ -131,42 +131,51 @@ def ingest(
     for g in plan.gone:
         err.print(escape(f"warning: {printable_path(g)} (ingested into {out} before) no longer exists: "
                          "its reports are removed"))
-    n_files = sum(1 for _ in iter_files(plan.walk))
-    skipped = list(skipped_files(plan.walk))
-    if skipped:
-        by_ext = Counter(os.path.splitext(f)[1].lower() or "(no extension)" for f in skipped)
-        kinds = ", ".join(f"{n} {e}" for e, n in sorted(by_ext.items(), key=lambda kv: (-kv[1], kv[0])))
-        shown = ", ".join(printable_path(f) for f in skipped[:5]) + (" …" if len(skipped) > 5 else "")
-        console.print(escape(f"skipped {_n(len(skipped), 'file')} discl does not read ({kinds}): {shown}"))
-    if not n_files:
-        _usage(f"no readable files ({readable_extensions()}) under " + " ".join(map(str, paths)))
-    width = len(str(n_files))
+    n_files: int | None = None
     count = 0
-    progress = Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                        console=console, transient=True, disable=not console.is_terminal)
 
-    def show(res, reused: bool) -> None:
-        nonlocal count
-        count += 1
-        rep = res.report
-        style = _STATUS_STYLE.get(rep["status"], "white")
-        what = (f"{rep.get('agency') or '?'} {rep.get('year') or '?'} {rep.get('template') or '?'} "
-                f"{rep.get('n_values')} values") if rep["status"] != "failed" else (rep.get("error") or "")
-        extra = f" — {rep['error']}" if rep["status"] == "partial" and rep.get("error") else ""
-        cached = " (unchanged)" if reused else ""
-        # file names and messages come from documents: never read them as rich markup
-        line = escape(f"{printable_path(rep['path'])}: {printable_path(what)}{extra}{cached}")
-        progress.console.print(f"[{count:>{width}}/{n_files}] [{style}]{rep['status']:<7}[/{style}] {line}")
-        progress.advance(task)
+    def run():
+        nonlocal n_files, count
+        n_files = sum(1 for _ in outside(iter_files(plan.walk), out))
+        skipped = list(outside(skipped_files(plan.walk), out))
+        if skipped:
+            by_ext = Counter(os.path.splitext(f)[1].lower() or "(no extension)" for f in skipped)
+            kinds = ", ".join(f"{n} {e}" for e, n in sorted(by_ext.items(), key=lambda kv: (-kv[1], kv[0])))
+            shown = ", ".join(printable_path(f) for f in skipped[:5]) + (" …" if len(skipped) > 5 else "")
+            console.print(escape(f"skipped {_n(len(skipped), 'file')} discl does not read ({kinds}): {shown}"))
+        if not n_files:
+            _usage(f"no readable files ({readable_extensions()}) under " + " ".join(map(str, paths)))
+        width = len(str(n_files))
+        progress = Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                            console=console, transient=True, disable=not console.is_terminal)
 
-    try:
+        def show(res, reused: bool) -> None:
+            nonlocal count
+            count += 1
+            rep = res.report
+            style = _STATUS_STYLE.get(rep["status"], "white")
+            what = (f"{rep.get('agency') or '?'} {rep.get('year') or '?'} {rep.get('template') or '?'} "
+                    f"{rep.get('n_values')} values") if rep["status"] != "failed" else (rep.get("error") or "")
+            extra = f" — {rep['error']}" if rep["status"] == "partial" and rep.get("error") else ""
+            cached = " (unchanged)" if reused else ""
+            # file names and messages come from documents: never read them as rich markup
+            line = escape(f"{printable_path(rep['path'])}: {printable_path(what)}{extra}{cached}")
+            progress.console.print(f"[{count:>{width}}/{n_files}] [{style}]{rep['status']:<7}[/{style}] {line}")
+            progress.advance(task)
+
         with progress:
             task = progress.add_task("read", total=n_files)
-            summary = run_batch(paths, out, settings, batch, on_result=show, replace=replace)
+            return run_batch(paths, out, settings, batch, on_result=show, replace=replace)
+
+    try:
+        summary = run()
     except KeyboardInterrupt:
-        err.print(escape(f"interrupted: {count} of {n_files} files were done and are saved in "
-                         f"{out / '.discl-cache'}; the tables in {out} were not updated. "
-                         "Run the same command again to resume."))
+        if n_files is None:
+            err.print("interrupted while listing the files: nothing was read or written.")
+        else:
+            err.print(escape(f"interrupted: {count} of {n_files} files were done and are saved in "
+                             f"{out / '.discl-cache'}; the tables in {out} were not updated. "
+                             "Run the same command again to resume."))
         raise typer.Exit(130)
     counts = summary.counts
     console.print(f"total: {summary.files} files — {counts.get('ok', 0)} ok, {counts.get('partial', 0)} partial, "

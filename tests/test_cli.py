@@ -247,3 +247,14 @@ def test_readme_says_which_demo_errors_are_deliberate():
             if rule in r["note"]:
                 assert rule in readme
     assert "libreoffice-calc-nogui" in readme and "discl export" in readme and "comparison.xlsx" in readme
+
+
+def test_an_output_inside_the_input_folder_is_not_read_as_input(tmp_path):
+    d = tmp_path / "in"
+    _report(d / "a.txt", 1, 2021, "甲区人民政府")
+    out = d / "out"
+    _ingest(str(d), "--out", str(out))
+    (out / "report.html").write_text("<html><body>made by discl report</body></html>", encoding="utf-8")
+    res = _ingest(str(d), "--out", str(out))
+    assert res.exit_code == 0, res.output
+    assert _paths(out) == {"a.txt"} and "skipped" not in res.output

@@ -162,6 +162,20 @@ def skipped_files(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
                     yield os.path.join(root, f)
 
 
+def outside(files: Iterable[str], out_dir: str | os.PathLike) -> Iterator[str]:
+    """``files`` without those inside ``out_dir``: an output folder inside an input folder
+    (``discl ingest . --out out``) must not read its own ``report.html`` as a report.
+
+    >>> list(outside(["a/x.txt", "a/out/report.html", "a/outside.txt"], "a/out"))
+    ['a/x.txt', 'a/outside.txt']
+    """
+    root = os.path.abspath(out_dir)
+    for f in files:
+        a = os.path.abspath(f)
+        if not (a == root or a.startswith(root + os.sep)):
+            yield f
+
+
 def readable_extensions() -> str:
     """The extensions read inside folders, for messages (from :data:`discl.sources.READABLE_EXTENSIONS`).
 

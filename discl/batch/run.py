@@ -20,7 +20,7 @@ from .cache import Cache
 from .cross import cross_to_writer
 from .engines import run_dask, run_pool
 from .index import Index
-from .inputs import Manifest, Plan, now, plan_roots, stale_outputs
+from .inputs import Manifest, Plan, now, outside, plan_roots, stale_outputs
 from .settings import BatchSettings
 from .worker import failed_summary, read_one
 from .writer import StreamWriter
@@ -92,7 +92,7 @@ def ingest(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike,
         index.add_previous(reports_file, previous.cwd if previous and previous.cwd else None)
         Manifest(roots=plan.record, cwd=previous.cwd if previous else os.getcwd(),
                  changed_at=manifest.changed_at).save(out_dir)
-        index.add_paths(iter_files(plan.walk))
+        index.add_paths(outside(iter_files(plan.walk), out_dir))
         n_files = index.count()
         for page in index.pages("1", "idx, path"):
             for idx, f in page:
