@@ -46,9 +46,10 @@ class Index:
         self.db.executescript("""
             PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-4000;
             PRAGMA locking_mode=EXCLUSIVE;
-            CREATE TABLE files(idx INTEGER PRIMARY KEY, path BLOB UNIQUE, key TEXT UNIQUE, sha TEXT,
+            CREATE TABLE files(idx INTEGER PRIMARY KEY, path BLOB UNIQUE, abs BLOB UNIQUE, key TEXT, sha TEXT,
                                todo INTEGER DEFAULT 0, reused INTEGER DEFAULT 0, report TEXT, report_id TEXT,
                                status TEXT, agency_key TEXT, year INTEGER, n_values INTEGER);
+            CREATE INDEX files_key ON files(key);
             CREATE TABLE previous(key TEXT PRIMARY KEY, path TEXT, sha TEXT);
         """)
 
@@ -61,10 +62,12 @@ class Index:
         it = iter(paths)
         while True:
             # paths go in as bytes: names that are not UTF-8 (surrogate escapes) survive the round trip
-            page = [(os.fsencode(p), path_key(p)) for _, p in zip(range(self.PAGE), it)]
+            # abs: one file named twice by two names counts once; key: as the outputs print it (names
+            # that are not UTF-8 escaped), to compare with the outputs of an earlier run
+            page = [(os.fsencode(p), os.fsencode(os.path.abspath(p)), path_key(p)) for _, p in zip(range(self.PAGE), it)]
             if not page:
                 break
-            self.db.executemany("INSERT OR IGNORE INTO files(path, key) VALUES (?, ?)", page)
+            self.db.executemany("INSERT OR IGNORE INTO files(path, abs, key) VALUES (?, ?, ?)", page)
         self.db.commit()
 
     def add_previous(self, reports_parquet: str, cwd: str | None) -> None:
