@@ -5,14 +5,17 @@ Both return objects holding the three tables of the project's vocabulary (``repo
 """
 from __future__ import annotations
 
+import difflib
 import os
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
 from .checks import run_checks
 from .pipeline import FileResult, file_to_result, frames
+from .schema import FLAGS
 from .settings import DEFAULT_SETTINGS, ReadSettings
 from .sources import iter_files
 from .templates import table as table_def, zh_label
@@ -25,32 +28,89 @@ class _Tables:
     issues: pd.DataFrame
 
 
-def wide_table(values: pd.DataFrame, table: str, *, labels: str = "id", template: str | None = None
-               ) -> pd.DataFrame:
-    """One table of one report as a wide DataFrame in template order.
+def wide_table(values: pd.DataFrame, table: str, *, labels: str = "id", template: str | None = None,
+               by: str | Sequence[str] | None = None) -> pd.DataFrame:
+    """One table of one report as a wide DataFrame: rows and columns in the template's printed order
+    (``discl.templates.table(table).rows()``), not alphabetical.
+
+    ``values`` must hold one report: cells of several reports would otherwise be merged into one
+    grid, so a ``ValueError`` says how many there are and how to select one. ``by`` (columns of
+    ``values``, e.g. ``"report_id"``, or ``"year"`` after merging the reports' metadata) gives one
+    block of rows per value of ``by`` instead: the index is ``(*by, row)``.
 
     ``labels='zh'`` gives the Chinese row and column labels instead of ids (``template`` picks its wording).
 
-    >>> v = pd.DataFrame({"table": ["requests"] * 2, "row": ["total_processed", "granted"],
-    ...                   "col": ["total"] * 2, "value": [4.0, 3.0]})
+    >>> v = pd.DataFrame({"report_id": ["a"] * 2, "table": ["requests"] * 2,
+    ...                   "row": ["total_processed", "granted"], "col": ["total"] * 2, "value": [4.0, 3.0]})
     >>> wide_table(v, "requests")["total"].to_dict()
     {'granted': 3.0, 'total_processed': 4.0}
     >>> wide_table(v, "requests", labels="zh").index.tolist()
     ['（一）予以公开', '（七）总计']
+    >>> two = pd.concat([v, v.assign(report_id="b", value=[5.0, 1.0])])
+    >>> wide_table(two, "requests")
+    Traceback (most recent call last):
+    ...
+    ValueError: values holds 2 reports for table 'requests' (a, b): wide_table shows one; select it (values[values["report_id"] == "a"]) or pass by="report_id" for one block of rows per report
+    >>> wide_table(two, "requests", by="report_id")["total"].to_dict()
+    {('a', 'granted'): 3.0, ('a', 'total_processed'): 4.0, ('b', 'granted'): 1.0, ('b', 'total_processed'): 5.0}
     """
     t = table_def(table)
+    by = [by] if isinstance(by, str) else list(by or [])
+    missing = [c for c in by if c not in values.columns]
+    if missing:
+        raise ValueError(f"by={missing} names no column of values (columns: {', '.join(map(str, values.columns))})")
     v = values[values["table"] == table]
+    if not by and "report_id" in v.columns:
+        ids = v["report_id"].dropna().unique()
+        if len(ids) > 1:
+            shown = ", ".join(map(str, ids[:5])) + (", …" if len(ids) > 5 else "")
+            raise ValueError(f"values holds {len(ids)} reports for table {table!r} ({shown}): wide_table shows one; "
+                             f'select it (values[values["report_id"] == "{ids[0]}"]) or pass by="report_id" '
+                             "for one block of rows per report")
     rows = [r.id for r in t.rows()]
     cols = [c.id for c in t.columns()]
-    wide = v.pivot_table(index="row", columns="col", values="value", aggfunc="first", dropna=False)
-    present_rows = [r for r in rows if r in set(v["row"])]
-    present_cols = [c for c in cols if c in set(v["col"])]
-    wide = wide.reindex(index=present_rows, columns=present_cols)
-    wide.index.name, wide.columns.name = "row", "col"
+    keys = [*by, "row"]
+    cells = v.drop_duplicates([*keys, "col"])  # the first when a cell repeats
+    wide = cells.set_index([*keys, "col"])["value"].unstack("col")
+    # ids the template does not know (none in discl's own output) are kept, after the template's
+    extra_cols = sorted(set(wide.columns) - set(cols))
+    wide = wide.reindex(columns=[c for c in cols if c in set(wide.columns)] + extra_cols)
+    position = {r: i for i, r in enumerate(rows)}
+    index = wide.index.to_frame(index=False)
+    index["_position"] = index["row"].map(position).fillna(len(rows))
+    wide = wide.iloc[index.sort_values([*by, "_position", "row"], kind="stable").index]
+    wide.columns.name = "col"
     if labels == "zh":
-        wide.index = [zh_label(table, "row", r, template) for r in wide.index]
+        def zh_row(r):
+            return zh_label(table, "row", r, template)
+        wide = wide.rename(index=zh_row, level="row" if by else None)
         wide.columns = [zh_label(table, "col", c, template) for c in wide.columns]
+    if not by:
+        wide.index.name = "row"
     return wide
+
+
+def flagged(values: pd.DataFrame, flag: str) -> pd.Series:
+    """A boolean mask of the ``values`` rows carrying ``flag`` (one of :data:`discl.schema.FLAGS`).
+
+    ``flags`` is a comma-separated list (``"blank,header_assumed"``), so a cell is flagged when
+    ``flag`` is one of its items, not a substring (``split`` does not match ``split_by_columns``).
+    Read the column as ``values["flags"]``: ``values.flags`` is pandas' own ``DataFrame.flags``.
+
+    >>> v = pd.DataFrame({"value": [1.0, None, 2.0], "flags": ["split_by_columns", "blank", "split,footnote"]})
+    >>> v[flagged(v, "split")]["value"].tolist()
+    [2.0]
+    >>> flagged(v, "splits")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown flag 'splits'; did you mean split? (every flag: discl.schema.FLAGS)
+    """
+    if flag not in FLAGS:
+        close = difflib.get_close_matches(flag, list(FLAGS), n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        raise ValueError(f"unknown flag {flag!r}{hint} (every flag: discl.schema.FLAGS)")
+    pattern = rf"(?:^|,){re.escape(flag)}(?:,|$)"
+    return values["flags"].astype("string").str.contains(pattern, regex=True).fillna(False).astype(bool)
 
 
 class Report:
@@ -79,6 +139,8 @@ class Report:
 
     @property
     def values(self) -> pd.DataFrame:
+        """One row per table cell (a copy). Read the flags as ``values["flags"]``: ``values.flags`` is
+        pandas' ``DataFrame.flags``; :func:`flagged` gives the mask of one flag."""
         return self._t.values.copy()
 
     @property
@@ -121,7 +183,9 @@ class Corpus:
         self._texts = texts or {}
 
     reports = property(lambda self: self._t.reports.copy(), doc="one row per input file")
-    values = property(lambda self: self._t.values.copy(), doc="one row per table cell")
+    values = property(lambda self: self._t.values.copy(),
+                      doc='one row per table cell; its flags are values["flags"] (values.flags is pandas\' '
+                          "DataFrame.flags), discl.flagged(values, flag) the mask of one flag")
     issues = property(lambda self: self._t.issues.copy(), doc="one row per finding")
 
     def __len__(self) -> int:

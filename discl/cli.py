@@ -6,20 +6,72 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.console import Console
+from typer.core import TyperCommand, TyperGroup
 
 from .settings import ReadSettings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Read 政府信息公开工作年度报告 into tidy tables (reports / values / issues).")
 console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 _STATUS_STYLE = {"ok": "green", "partial": "yellow", "failed": "red"}
+
+
+def _quiet_types(params: list) -> list:
+    """Parameters without the type noise of recent typer versions in help: flags show no ``<bool>``,
+    options and arguments their upper-case name instead of ``<path>`` or ``<list[Path]>``."""
+    for p in params:
+        kind = getattr(p, "param_type_name", "")
+        if kind == "option" and p.metavar is None:
+            # a flag takes no value; an option its name, as click prints it (--png PNG, not <path>)
+            p.metavar = "" if getattr(p, "is_flag", False) else (p.name or "").upper()
+        elif kind == "argument":
+            if p.metavar is None:
+                p.metavar = (p.name or "").upper()  # FOLDER, as click names arguments
+            if hasattr(p, "display_type_rich"):
+                p.display_type_rich = lambda ctx: None
+    return params
+
+
+class _Command(TyperCommand):
+    """A command whose help reads like click's: ``Usage: discl ingest [OPTIONS] PATHS...`` (recent
+    typer versions print ``{paths}...``), no ``<bool>`` after flags."""
+
+    def get_params(self, ctx) -> list:
+        return _quiet_types(super().get_params(ctx))
+
+    def collect_usage_pieces(self, ctx) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for p in self.get_params(ctx):
+            if getattr(p, "param_type_name", "") == "argument":
+                name = (p.metavar or "") + ("..." if p.nargs != 1 else "")
+                pieces.append(name if p.required else f"[{name}]")
+        return pieces
+
+
+class _Group(TyperGroup):
+    """The top-level group, with the same help as :class:`_Command`."""
+
+    def get_params(self, ctx) -> list:
+        return _quiet_types(super().get_params(ctx))
+
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, cls=_Group,
+                  help="Read 政府信息公开工作年度报告 into tidy tables (reports / values / issues).")
+
+
+def _n(n: int, word: str) -> str:
+    """``3 files``, ``1 file``.
+
+    >>> _n(1, "file"), _n(0, "file")
+    ('1 file', '0 files')
+    """
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _usage(msg: str) -> None:
@@ -27,23 +79,29 @@ def _usage(msg: str) -> None:
     raise typer.Exit(2)
 
 
-@app.command()
+@app.command(cls=_Command)
 def ingest(
-    paths: list[Path] = typer.Argument(..., help="report files or folders (searched recursively)"),
-    out: Path = typer.Option(..., "--out", "-o", help="folder for reports/values/issues.parquet"),
-    workers: int = typer.Option(os.cpu_count() or 1, "--workers", "-w", help="parallel worker processes"),
-    engine: str = typer.Option("local", help="local (process pool) or dask"),
-    scheduler: Optional[str] = typer.Option(None, help="dask scheduler address (with --engine dask)"),
+    paths: list[Path] = typer.Argument(..., metavar="PATHS", help="report files or folders (searched recursively)"),
+    out: Path = typer.Option(..., "--out", "-o", metavar="DIR",
+                             help="folder for reports/values/issues.parquet; what it holds is kept and added to"),
+    replace: bool = typer.Option(False, "--replace",
+                                 help="start OUT over with PATHS only (drop the folders of earlier runs)"),
+    workers: int = typer.Option(os.cpu_count() or 1, "--workers", "-w", metavar="N", help="parallel worker processes"),
+    engine: str = typer.Option("local", metavar="NAME", help="local (process pool) or dask"),
+    scheduler: Optional[str] = typer.Option(None, metavar="ADDRESS",
+                                            help="dask scheduler address (with --engine dask)"),
     no_checks: bool = typer.Option(False, "--no-checks", help="skip the consistency checks"),
     no_cache: bool = typer.Option(False, "--no-cache", help="read every file again, ignoring earlier results"),
-    timeout: float = typer.Option(ReadSettings.timeout_s, help="per-file time limit in seconds"),
-    memory_mb: int = typer.Option(4096, "--memory-mb", help="per-worker memory limit (MB)"),
-    max_pages: int = typer.Option(ReadSettings.max_pages, help="refuse PDFs with more pages"),
-    max_mb: float = typer.Option(ReadSettings.max_bytes / 1024 / 1024, help="refuse larger files (MB)"),
+    timeout: float = typer.Option(ReadSettings.timeout_s, metavar="SECONDS", help="per-file time limit in seconds"),
+    memory_mb: int = typer.Option(4096, "--memory-mb", metavar="MB", help="per-worker memory limit (MB)"),
+    max_pages: int = typer.Option(ReadSettings.max_pages, metavar="N", help="refuse PDFs with more pages"),
+    max_mb: float = typer.Option(ReadSettings.max_bytes / 1024 / 1024, metavar="MB", help="refuse larger files (MB)"),
 ) -> None:
     """Read every report under PATHS and write the three Parquet tables (and a dataset by year) to OUT.
 
-    Re-running on the same OUT reads only new or changed files; an interrupted run resumes.
+    OUT keeps every folder it was given (listed in OUT/inputs.json): ingesting another folder into it
+    adds that folder's reports, ingesting one again updates them, --replace starts over. Re-running reads
+    only new or changed files; an interrupted run (Ctrl-C) resumes where it stopped.
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -51,6 +109,8 @@ def ingest(
 
     from .sources import iter_files
     from .batch import BatchSettings, ingest as run_batch
+    from .batch.inputs import INPUTS_FILE, outside, readable_extensions, skipped_files
+    from .batch.run import plan_for
     from .pipeline import printable_path
 
     for p in paths:
@@ -60,41 +120,93 @@ def ingest(
         settings = ReadSettings(max_pages=max_pages, max_bytes=int(max_mb * 1024 * 1024), timeout_s=timeout)
         batch = BatchSettings(workers=workers, engine=engine, scheduler=scheduler, memory_mb=memory_mb,
                               checks=not no_checks, use_cache=not no_cache)
+        _previous, plan = plan_for(paths, out, replace)
     except ValueError as e:
         _usage(str(e))
-    n_files = sum(1 for _ in iter_files(paths))
-    if not n_files:
-        _usage("no readable files (.pdf .docx .doc .html .htm .txt .md) under " + " ".join(map(str, paths)))
-    width = len(str(n_files))
+    given = {os.path.abspath(p) for p in paths}
+    kept = [r["path"] for r in plan.record if r["abs"] not in given]
+    if kept:
+        console.print(escape(f"{out} also holds, from earlier runs: {', '.join(map(printable_path, kept))} "
+                             "(read again for changes; --replace to start over with PATHS only)"))
+    for g in plan.gone:
+        err.print(escape(f"warning: {printable_path(g)} (ingested into {out} before) no longer exists: "
+                         "its reports are removed"))
+    n_files: int | None = None
     count = 0
-    progress = Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                        console=console, transient=True, disable=not console.is_terminal)
 
-    def show(res, reused: bool) -> None:
-        nonlocal count
-        count += 1
-        rep = res.report
-        style = _STATUS_STYLE.get(rep["status"], "white")
-        what = (f"{rep.get('agency') or '?'} {rep.get('year') or '?'} {rep.get('template') or '?'} "
-                f"{rep.get('n_values')} values") if rep["status"] != "failed" else (rep.get("error") or "")
-        extra = f" — {rep['error']}" if rep["status"] == "partial" and rep.get("error") else ""
-        cached = " (unchanged)" if reused else ""
-        # file names and messages come from documents: never read them as rich markup
-        line = escape(f"{printable_path(rep['path'])}: {printable_path(what)}{extra}{cached}")
-        progress.console.print(f"[{count:>{width}}/{n_files}] [{style}]{rep['status']:<7}[/{style}] {line}")
-        progress.advance(task)
+    def run():
+        nonlocal n_files, count
+        n_files = sum(1 for _ in outside(iter_files(plan.walk), out))
+        skipped = list(outside(skipped_files(plan.walk), out))
+        if skipped:
+            by_ext = Counter(os.path.splitext(f)[1].lower() or "(no extension)" for f in skipped)
+            kinds = ", ".join(f"{n} {e}" for e, n in sorted(by_ext.items(), key=lambda kv: (-kv[1], kv[0])))
+            shown = ", ".join(printable_path(f) for f in skipped[:5]) + (" …" if len(skipped) > 5 else "")
+            console.print(escape(f"skipped {_n(len(skipped), 'file')} discl does not read ({kinds}): {shown}"))
+        if not n_files:
+            _usage(f"no readable files ({readable_extensions()}) under " + " ".join(map(str, paths)))
+        width = len(str(n_files))
+        progress = Progress(TextColumn("reading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                            console=console, transient=True, disable=not console.is_terminal)
 
-    with progress:
-        task = progress.add_task("read", total=n_files)
-        summary = run_batch(paths, out, settings, batch, on_result=show)
+        def show(res, reused: bool) -> None:
+            nonlocal count
+            count += 1
+            rep = res.report
+            style = _STATUS_STYLE.get(rep["status"], "white")
+            what = (f"{rep.get('agency') or '?'} {rep.get('year') or '?'} {rep.get('template') or '?'} "
+                    f"{rep.get('n_values')} values") if rep["status"] != "failed" else (rep.get("error") or "")
+            extra = f" — {rep['error']}" if rep["status"] == "partial" and rep.get("error") else ""
+            cached = " (unchanged)" if reused else ""
+            # file names and messages come from documents: never read them as rich markup
+            line = escape(f"{printable_path(rep['path'])}: {printable_path(what)}{extra}{cached}")
+            progress.console.print(f"[{count:>{width}}/{n_files}] [{style}]{rep['status']:<7}[/{style}] {line}")
+            progress.advance(task)
+
+        with progress:
+            task = progress.add_task("read", total=n_files)
+            return run_batch(paths, out, settings, batch, on_result=show, replace=replace)
+
+    try:
+        summary = run()
+    except KeyboardInterrupt:
+        if n_files is None:
+            err.print("interrupted while listing the files: nothing was read or written.")
+        else:
+            err.print(escape(f"interrupted: {count} of {n_files} files were done and are saved in "
+                             f"{out / '.discl-cache'}; the tables in {out} were not updated. "
+                             "Run the same command again to resume."))
+        raise typer.Exit(130)
     counts = summary.counts
     console.print(f"total: {summary.files} files — {counts.get('ok', 0)} ok, {counts.get('partial', 0)} partial, "
                   f"{counts.get('failed', 0)} failed; {summary.n_values} values; {summary.n_errors} check errors; "
                   f"{summary.read} read, {summary.reused} unchanged; {summary.seconds:.1f} s; written to {out}")
+    console.print(f"changes to {out}: {summary.added} added, {summary.updated} updated, {summary.removed} removed "
+                  f"({_n(len(summary.roots), 'input root')} in "
+                  f"{out / INPUTS_FILE})")
+    if summary.removed:
+        more = summary.removed - len(summary.removed_examples)
+        console.print(escape("removed: " + ", ".join(summary.removed_examples) + (f" and {more} more" if more > 0 else "")))
+    if summary.stale:
+        err.print(escape(f"warning: made from the tables before this run, now out of date: "
+                         f"{', '.join(summary.stale)}. Write them again ("
+                         + "; ".join(_regenerate(out, Path(f)) for f in summary.stale) + ") or delete them."))
     raise typer.Exit(1 if counts.get("failed", 0) else 0)
 
 
-@app.command()
+def _regenerate(out: Path, derived: Path) -> str:
+    """The command that writes a derived file of an ingest output again.
+
+    >>> _regenerate(Path("out"), Path("out/comparison.xlsx"))
+    'discl export out --xlsx out/comparison.xlsx'
+    """
+    if derived.suffix.lower() == ".html":
+        return f"discl report {out} --out {derived}"
+    option = "--xlsx" if derived.suffix.lower() == ".xlsx" else "--csv"
+    return f"discl export {out} {option} {derived}"
+
+
+@app.command(cls=_Command)
 def check(
     folder: Path = typer.Argument(..., help="an ingest output folder (with values.parquet)"),
     strict: bool = typer.Option(False, "--strict", help="exit 1 when any error is found"),
@@ -117,22 +229,44 @@ def check(
     tmp = folder / "issues.parquet.tmp"
     issues.to_parquet(tmp, index=False)
     os.replace(tmp, folder / "issues.parquet")
-    names = reports.set_index("report_id")
-    shown = issues[issues["severity"].isin(["error", "warning"])]
-    for rid, grp in shown.groupby("report_id", sort=False):
-        r = names.loc[rid] if rid in names.index else None
-        title = f"{r['agency']} {r['year']} ({r['path']})" if r is not None else rid
-        console.print(f"[bold]{title}[/bold]")
-        for rule, g in grp.groupby("rule", sort=True):
-            sev = g["severity"].iloc[0]
-            console.print(f"  [{'red' if sev == 'error' else 'yellow'}]{rule}[/] ×{len(g)}: {g['message_en'].iloc[0]}")
+    _print_findings(reports, issues)
     n_err = int((issues["severity"] == "error").sum())
-    n_warn = int((issues["severity"] == "warning").sum())
-    console.print(f"total: {n_err} errors, {n_warn} warnings in {issues['report_id'].nunique()} reports")
     raise typer.Exit(1 if strict and n_err else 0)
 
 
-@app.command()
+def _print_findings(reports, issues) -> None:
+    """The errors and warnings by report and rule (each distinct message once, ``×n`` when repeated),
+    the files that could not be read, and a total that counts exactly what was listed."""
+    from rich.markup import escape
+
+    from .pipeline import printable_path
+
+    names = reports.drop_duplicates("report_id").set_index("report_id")
+    shown = issues[issues["severity"].isin(["error", "warning"])]
+    for rid, grp in shown.groupby("report_id", sort=False):
+        r = names.loc[rid] if rid in names.index else None
+        title = f"{r['agency']} {r['year']} ({printable_path(r['path'])})" if r is not None else rid
+        console.print(f"[bold]{escape(title)}[/bold]")
+        for rule, g in grp.groupby("rule", sort=True):
+            colour = "red" if (g["severity"] == "error").any() else "yellow"
+            messages = g["message_en"].fillna(g["message"]).astype(str).value_counts(sort=False)
+            for message, n in messages.items():
+                times = f" ×{n}" if n > 1 else ""
+                console.print(f"  [{colour}]{escape(str(rule))}[/]{times}: {escape(message)}")
+    failed = reports[reports["status"] == "failed"]
+    if len(failed):
+        console.print(f"[bold]not read, so not checked ({_n(len(failed), 'file')}):[/bold]")
+        for path, code, error in zip(failed["path"], failed["error_code"], failed["error"]):
+            console.print(f"  [red]{escape(str(code))}[/]: {escape(printable_path(str(error or path)))}")
+    n_err = int((shown["severity"] == "error").sum())
+    n_warn = int((shown["severity"] == "warning").sum())
+    n_listed = shown["report_id"].nunique()
+    n_checked = int((reports["status"] != "failed").sum())
+    console.print(f"total: {n_err} errors, {n_warn} warnings in {n_listed} of {n_checked} reports read"
+                  f" ({n_checked - n_listed} without findings); {_n(len(failed), 'file')} not read")
+
+
+@app.command(cls=_Command)
 def show(
     report: Path = typer.Argument(..., help="a PDF report"),
     page: int = typer.Option(..., "--page", help="1-based page number"),
@@ -181,7 +315,7 @@ def show(
                   f"lists the {what}")
 
 
-@app.command()
+@app.command(cls=_Command)
 def export(
     folder: Path = typer.Argument(..., help="an ingest output folder (with values.parquet)"),
     xlsx: Optional[Path] = typer.Option(None, "--xlsx", help="write the comparison workbook here"),
@@ -202,7 +336,7 @@ def export(
         console.print(f"values written to {values_to_csv(corpus.values, csv, corpus.reports)}")
 
 
-@app.command()
+@app.command(cls=_Command)
 def report(
     folder: Path = typer.Argument(..., help="an ingest output folder (or a folder of report files)"),
     out: Path = typer.Option(Path("report.html"), "--out", "-o", help="the HTML file to write"),
@@ -233,7 +367,7 @@ def report(
     console.print(f"report written to {path}")
 
 
-@app.command()
+@app.command(cls=_Command)
 def agencies(
     folder: Path = typer.Argument(..., help="an ingest output folder (with reports.parquet)"),
     mapping: Optional[Path] = typer.Option(None, "--map", help="agencies.csv (name,key,code,level) that overrides "
@@ -280,7 +414,7 @@ def agencies(
         console.print(f"listing written to {csv}")
 
 
-@app.command()
+@app.command(cls=_Command)
 def samples(out: Path = typer.Argument(Path("data/raw"), help="folder to write the sample reports into"),
             remove: bool = typer.Option(False, "--remove", help="remove the samples written here earlier "
                                         "(only files unchanged since; other files stay)")) -> None:

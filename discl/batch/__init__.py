@@ -17,14 +17,15 @@ memory depends neither on the number of files nor on their cells. Outputs are wr
 The modules, one concern each: :mod:`~discl.batch.worker` (one file in a worker process),
 :mod:`~discl.batch.cache` (checkpoints), :mod:`~discl.batch.index` (the scratch index),
 :mod:`~discl.batch.engines` (process pool, Dask), :mod:`~discl.batch.cross` (the cross-report pass),
-:mod:`~discl.batch.writer` (the Parquet outputs), :mod:`~discl.batch.run` (:func:`ingest`).
+:mod:`~discl.batch.writer` (the Parquet outputs), :mod:`~discl.batch.inputs` (the input roots an output
+keeps, ``OUT/inputs.json``), :mod:`~discl.batch.run` (:func:`ingest`).
 
 >>> import discl.batch
 >>> sorted(discl.batch.__all__)
 ['BatchSettings', 'BatchSummary', 'CACHE_DIR', 'PARSER_VERSION', 'ingest', 'read_one']
 """
 from .cache import CACHE_DIR, PARSER_VERSION
-from .run import BatchSummary, ingest
+from .run import BatchSummary, ingest, plan_for
 from .settings import BatchSettings
 from .worker import read_one
 

@@ -31,20 +31,25 @@ def run_pool(todo: Iterator[tuple[int, str, str]], settings: ReadSettings, batch
                                  initargs=(batch.memory_mb,)) as pool:
             running: dict[Future, tuple[int, str, str]] = {}
             broken = False
-            while (item is not None or running) and not broken:
-                while item is not None and len(running) < batch.workers * 2:
-                    idx, f, sha = item
-                    running[pool.submit(read_one, f, settings, cache_dir, sha, True, batch.checks)] = item
-                    item = take()
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    idx, f, sha = running.pop(fut)
-                    try:
-                        done(idx, f, fut.result())
-                    except BrokenProcessPool:
-                        broken = True
-                        done(idx, f, failed_summary(f, "internal_error",
-                                                    "the worker reading this file died (crash or out of memory)"))
+            try:
+                while (item is not None or running) and not broken:
+                    while item is not None and len(running) < batch.workers * 2:
+                        idx, f, sha = item
+                        running[pool.submit(read_one, f, settings, cache_dir, sha, True, batch.checks)] = item
+                        item = take()
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for fut in finished:
+                        idx, f, sha = running.pop(fut)
+                        try:
+                            done(idx, f, fut.result())
+                        except BrokenProcessPool:
+                            broken = True
+                            done(idx, f, failed_summary(f, "internal_error",
+                                                        "the worker reading this file died (crash or out of memory)"))
+            except KeyboardInterrupt:
+                # Ctrl-C: the files queued are not started; those being read finish and are checkpointed
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
             if broken:
                 # the files that were in flight with the dead worker are read again in a new pool
                 if item is not None:

@@ -9,8 +9,10 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from .cache import json_default
+from .inputs import path_key
 
 
 class Index:
@@ -44,9 +46,11 @@ class Index:
         self.db.executescript("""
             PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-4000;
             PRAGMA locking_mode=EXCLUSIVE;
-            CREATE TABLE files(idx INTEGER PRIMARY KEY, path BLOB UNIQUE, sha TEXT, todo INTEGER DEFAULT 0,
-                               reused INTEGER DEFAULT 0, report TEXT, report_id TEXT, status TEXT,
-                               agency_key TEXT, year INTEGER, n_values INTEGER);
+            CREATE TABLE files(idx INTEGER PRIMARY KEY, path BLOB UNIQUE, abs BLOB UNIQUE, key TEXT, sha TEXT,
+                               todo INTEGER DEFAULT 0, reused INTEGER DEFAULT 0, report TEXT, report_id TEXT,
+                               status TEXT, agency_key TEXT, year INTEGER, n_values INTEGER);
+            CREATE INDEX files_key ON files(key);
+            CREATE TABLE previous(key TEXT PRIMARY KEY, path TEXT, sha TEXT);
         """)
 
     def close(self) -> None:
@@ -54,15 +58,43 @@ class Index:
         os.remove(self.path)
 
     def add_paths(self, paths: Iterable[str]) -> None:
-        """Record the files in the order found; a file named twice counts once."""
+        """Record the files in the order found; a file named twice (even by two names) counts once."""
         it = iter(paths)
         while True:
             # paths go in as bytes: names that are not UTF-8 (surrogate escapes) survive the round trip
-            page = [(os.fsencode(p),) for _, p in zip(range(self.PAGE), it)]
+            # abs: one file named twice by two names counts once; key: as the outputs print it (names
+            # that are not UTF-8 escaped), to compare with the outputs of an earlier run
+            page = [(os.fsencode(p), os.fsencode(os.path.abspath(p)), path_key(p)) for _, p in zip(range(self.PAGE), it)]
             if not page:
                 break
-            self.db.executemany("INSERT OR IGNORE INTO files(path) VALUES (?)", page)
+            self.db.executemany("INSERT OR IGNORE INTO files(path, abs, key) VALUES (?, ?, ?)", page)
         self.db.commit()
+
+    def add_previous(self, reports_parquet: str, cwd: str | None) -> None:
+        """The files of the outputs being replaced (``path`` and ``sha256`` of their reports table, paths
+        named from ``cwd``), to tell what this run adds, updates and removes (:meth:`changes`)."""
+        if not os.path.exists(reports_parquet):
+            return
+        pf = pq.ParquetFile(reports_parquet)
+        for batch in pf.iter_batches(batch_size=self.PAGE, columns=["path", "sha256"]):
+            d = batch.to_pydict()
+            self.db.executemany("INSERT OR IGNORE INTO previous(key, path, sha) VALUES (?, ?, ?)",
+                                [(path_key(p, cwd), p, s or "") for p, s in zip(d["path"], d["sha256"]) if p])
+        self.db.commit()
+
+    def changes(self, examples: int = 10) -> tuple[int, int, int, list[str]]:
+        """``(added, updated, removed, some removed paths)`` against :meth:`add_previous`'s files: a file
+        not there before is added, one whose content (hash) differs is updated, one no longer found is
+        removed. Call after the files are hashed."""
+        added = self.db.execute(
+            "SELECT COUNT(*) FROM files f WHERE NOT EXISTS (SELECT 1 FROM previous p WHERE p.key = f.key)").fetchone()[0]
+        updated = self.db.execute(
+            "SELECT COUNT(*) FROM files f JOIN previous p ON p.key = f.key WHERE COALESCE(f.sha, '') != p.sha"
+        ).fetchone()[0]
+        gone = "FROM previous p WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.key = p.key)"
+        removed = self.db.execute(f"SELECT COUNT(*) {gone}").fetchone()[0]
+        some = [r[0] for r in self.db.execute(f"SELECT p.path {gone} ORDER BY p.path LIMIT ?", (examples,))]
+        return added, updated, removed, some
 
     def pages(self, where: str, columns: str = "idx, path, sha") -> Iterator[list[tuple]]:
         """The rows matching ``where`` in file order, a page at a time (safe to update between pages)."""

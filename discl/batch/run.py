@@ -6,7 +6,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import pyarrow.compute as pc
@@ -20,6 +20,7 @@ from .cache import Cache
 from .cross import cross_to_writer
 from .engines import run_dask, run_pool
 from .index import Index
+from .inputs import Manifest, Plan, now, outside, plan_roots, stale_outputs
 from .settings import BatchSettings
 from .worker import failed_summary, read_one
 from .writer import StreamWriter
@@ -38,6 +39,13 @@ class BatchSummary:
     n_errors: int
     out_dir: str
     seconds: float
+    added: int = 0  # files not in the outputs before
+    updated: int = 0  # files whose content changed since the outputs were written
+    removed: int = 0  # files of the outputs before that are no longer found (or were replaced)
+    removed_examples: list[str] = field(default_factory=list)  # the first few of them
+    roots: list[str] = field(default_factory=list)  # every input root of the outputs (OUT/inputs.json)
+    gone_roots: list[str] = field(default_factory=list)  # recorded roots that no longer exist (dropped)
+    stale: list[str] = field(default_factory=list)  # derived files in OUT made from older tables
 
     @property
     def reports(self) -> pd.DataFrame:
@@ -47,8 +55,13 @@ class BatchSummary:
 
 def ingest(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike,
            settings: ReadSettings = DEFAULT_SETTINGS, batch: BatchSettings | None = None,
-           on_result: Callable[[FileResult, bool], None] | None = None) -> BatchSummary:
+           on_result: Callable[[FileResult, bool], None] | None = None, replace: bool = False) -> BatchSummary:
     """Read every report under ``paths`` and write the outputs to ``out_dir``.
+
+    The outputs hold every input root ever given for ``out_dir`` (recorded in ``OUT/inputs.json``):
+    ``paths`` are added to them, a root given again is updated, and every root is walked again, so
+    files that changed are read again and files that disappeared drop out. ``replace=True`` starts
+    over with ``paths`` alone. The summary says what was added, updated and removed.
 
     ``on_result(result, reused)`` is called once per file as results arrive (progress display); the
     result carries the report row only.
@@ -69,10 +82,17 @@ def ingest(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike,
     t0 = time.perf_counter()
     batch = batch or BatchSettings()
     out_dir = os.fspath(out_dir)
+    previous, plan = plan_for(paths, out_dir, replace)
+    reports_file = os.path.join(out_dir, "reports.parquet")
+    manifest = Manifest(roots=plan.record, cwd=os.getcwd(), changed_at=previous.changed_at if previous else 0.0)
     cache = Cache(out_dir, settings)
     index = Index(os.path.dirname(cache.dir))
     try:
-        index.add_paths(iter_files(paths))
+        # recorded before any file is read: a run killed half way resumes with the same roots
+        index.add_previous(reports_file, previous.cwd if previous and previous.cwd else None)
+        Manifest(roots=plan.record, cwd=previous.cwd if previous else os.getcwd(),
+                 changed_at=manifest.changed_at).save(out_dir)
+        index.add_paths(outside(iter_files(plan.walk), out_dir))
         n_files = index.count()
         for page in index.pages("1", "idx, path"):
             for idx, f in page:
@@ -93,6 +113,7 @@ def ingest(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike,
                     _record(index, idx, _for_path(cached["report"], f), True, on_result)
             index.db.commit()
         n_read = index.count("todo = 1")
+        added, updated, removed, removed_examples = index.changes()
 
         def done(idx: int, f: str, summary: dict) -> None:
             _record(index, idx, _for_path(summary["report"], f), False, on_result)
@@ -109,6 +130,9 @@ def ingest(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike,
 
         index.mark_duplicates()
         assemble(index, cache, out_dir, batch)
+        if added or updated or removed or not manifest.changed_at:
+            manifest.changed_at = now()
+        manifest.save(out_dir)
         if batch.use_cache:
             cache.prune({sha for page in index.pages("sha IS NOT NULL", "idx, sha") for _, sha in page})
         counts = dict(index.db.execute("SELECT status, COUNT(*) FROM files GROUP BY status").fetchall())
@@ -119,7 +143,30 @@ def ingest(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike,
     severity = pq.read_table(os.path.join(out_dir, "issues.parquet"), columns=["severity"]).column(0)
     n_errors = int(pc.sum(pc.equal(severity, "error")).as_py() or 0)
     return BatchSummary(n_files, n_read, reused, counts, int(n_values), n_errors, out_dir,
-                        time.perf_counter() - t0)
+                        time.perf_counter() - t0, added, updated, removed, removed_examples, plan.walk, plan.gone,
+                        stale_outputs(out_dir, manifest.changed_at))
+
+
+def plan_for(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike, replace: bool = False
+             ) -> tuple[Manifest | None, Plan]:
+    """The recorded state of ``out_dir`` and the roots a run with ``paths`` walks (see :func:`ingest`).
+
+    Outputs written by a discl that recorded no roots have their files (those that still exist) taken
+    as roots, so that none of their reports is lost.
+    """
+    out_dir = os.fspath(out_dir)
+    previous = Manifest.load(out_dir)
+    reports_file = os.path.join(out_dir, "reports.parquet")
+    if previous is None and os.path.exists(reports_file) and not replace:
+        previous = Manifest(roots=[{"path": p, "abs": os.path.abspath(p)}
+                                   for p in _paths_of(reports_file) if os.path.isfile(p)], cwd=os.getcwd(),
+                            changed_at=os.path.getmtime(reports_file))
+    return previous, plan_roots(paths, previous, replace)
+
+
+def _paths_of(reports_parquet: str) -> list[str]:
+    """The ``path`` column of a reports table."""
+    return [p for p in pq.read_table(reports_parquet, columns=["path"]).column(0).to_pylist() if p]
 
 
 def _record(index: Index, idx: int, report: dict, reused: bool, cb) -> None:
@@ -146,12 +193,16 @@ def assemble(index: Index, cache: Cache, out_dir: str, batch: BatchSettings) -> 
     """Stream the report rows and every file's fragments into the outputs, then run the cross-report
     rules by agency."""
     writer = StreamWriter(out_dir)
-    for page in index.pages("1", "idx, report"):
-        writer.add_reports([json.loads(r) for _, r in page])
-    for page in index.pages("sha IS NOT NULL AND status != 'failed'", "idx, sha, report_id, year"):
-        for _, sha, rid, year in page:
-            writer.add_fragment("values", cache.path(sha, "values.arrow"), year or 0)
-            writer.add_fragment("issues", cache.path(sha, "issues.arrow"), year or 0)
-    if batch.checks:
-        cross_to_writer(index, cache.dir, batch, writer)
+    try:
+        for page in index.pages("1", "idx, report"):
+            writer.add_reports([json.loads(r) for _, r in page])
+        for page in index.pages("sha IS NOT NULL AND status != 'failed'", "idx, sha, report_id, year"):
+            for _, sha, rid, year in page:
+                writer.add_fragment("values", cache.path(sha, "values.arrow"), year or 0)
+                writer.add_fragment("issues", cache.path(sha, "issues.arrow"), year or 0)
+        if batch.checks:
+            cross_to_writer(index, cache.dir, batch, writer)
+    except BaseException:  # Ctrl-C or a failure: no half-written file is left beside the outputs
+        writer.abort()
+        raise
     writer.close()

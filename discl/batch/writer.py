@@ -120,6 +120,19 @@ class StreamWriter:
             table = pa.Table.from_pandas(part, schema=self.schemas["issues"], preserve_index=False)
             self._write("issues", table, int(y))
 
+    def abort(self) -> None:
+        """Close and remove the temporary files (an interrupted run): the outputs stay as they were."""
+        for w in self.writers.values():
+            try:
+                w.close()
+            except OSError:
+                pass  # the file is removed next anyway
+        for name in ("reports", "values", "issues"):
+            tmp = os.path.join(self.out_dir, f"{name}.parquet{self.tag}")
+            if os.path.exists(tmp):
+                os.remove(tmp)
+        shutil.rmtree(self.ds_tmp, ignore_errors=True)
+
     def close(self) -> None:
         """Write out every buffer, close the files and rename them (and the dataset) into place."""
         for key in list(self.buffers):

@@ -20,7 +20,7 @@ from ..schema import ISSUE_COLUMNS
 from .cells import Excess, Key, Operands
 from .rules import EXCESS, EXCESS_NOTE, IMPUTED_NOTE, MISSING_STATES, RULES, SKIP_REASONS
 
-__all__ = ["Issues", "fmt"]
+__all__ = ["Issues", "fmt", "pct"]
 
 #: the numerals of the sections that are not a table (Y-TEXT names them: 第一部分)
 _SECTION_NUMERALS = {s.id: s.numeral for s in templates.sections() if s.table is None}
@@ -37,6 +37,17 @@ def fmt(x: float) -> str:
     if float(x).is_integer():
         return str(int(x))
     return f"{x:.4f}".rstrip("0").rstrip(".")
+
+
+def pct(x: float) -> str:
+    """A share (0–1) as printed in a message: a whole percentage, or one decimal below 1 %.
+
+    >>> pct(1.0), pct(0.4567), pct(0.004), pct(float("nan"))
+    ('100%', '46%', '0.4%', '—')
+    """
+    if isinstance(x, float) and math.isnan(x):
+        return "—"
+    return f"{x:.1%}" if 0 < x < 0.01 else f"{x:.0%}"
 
 
 def _cells_text(keys: Iterable[Key]) -> str:
@@ -66,7 +77,8 @@ class Issues:
                 expected: float, actual: float, detail: str = "", imputed: Iterable[Key] = (),
                 severity: str | None = None) -> None:
         spec = RULES[rule]
-        ctx = {**self._context(table, row, col, detail), "expected": fmt(expected), "actual": fmt(actual)}
+        ctx = {**self._context(table, row, col, detail), "expected": fmt(expected), "actual": fmt(actual),
+               "actual_pct": pct(actual)}
         zh, en = spec["zh"].format(**ctx), spec["en"].format(**ctx)
         zh, en = self._imputed(zh, en, imputed)
         self._add(report_id, rule, severity or spec["severity"], table, row, col, expected, actual, zh, en)

@@ -99,8 +99,8 @@ RULES: dict[str, dict[str, str]] = {
     },
     "Y-TEXT": {
         "severity": "warning", "table": "",
-        "zh": "第{row_zh}部分与上一年度报告（{detail}）文字重复率{actual}",
-        "en": "section {row} repeats {actual} of the previous year's report ({detail})",
+        "zh": "第{row_zh}部分与上一年度报告（{detail}）文字重复率{actual_pct}",
+        "en": "section {row} repeats {actual_pct} of the previous year's report ({detail})",
     },
 }
 
