@@ -26,6 +26,12 @@ class ReadSettings:
     timeout_s: float = 120.0
     #: LibreOffice binary used to convert legacy .doc/.wps files
     soffice: str = "soffice"
+    #: image files (and scanned pages) with more pixels are refused with ``too_large``
+    max_image_pixels: int = 80_000_000
+    #: read image-only PDF pages and image files by OCR (needs the ``ocr`` extra); False: ``needs_ocr``
+    ocr: bool = True
+    #: resolution at which scanned PDF pages are rendered for OCR
+    ocr_dpi: int = 200
 
     def __post_init__(self) -> None:
         for f in fields(self):

@@ -269,8 +269,11 @@ def test_scanned_pages_need_ocr(tmp_path):
         c.drawImage(ImageReader(image), 50, 300, width=400, height=300)
         c.showPage()
     c.save()
-    err = _assert_error(path, "needs_ocr")
-    assert "pages 1, 2" in err.message
+    # without OCR the file is a scan that needs it; with OCR, the scan holds no report table
+    err = _assert_error(path, "needs_ocr", ocr=False)
+    assert "pages 1, 2" in err.message and "ReadSettings.ocr" in err.message
+    err = _assert_error(path, "not_a_report")
+    assert "pages 1, 2 are images only" in err.message and "OCR read page 1" in err.message
 
 
 def test_too_many_pages(tmp_path):

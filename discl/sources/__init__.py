@@ -18,7 +18,9 @@ from .document import Cell, Document, Paragraph, Table
 __all__ = ["Cell", "Document", "Paragraph", "Table", "check_file", "file_to_document", "iter_files", "sniff_format"]
 
 READABLE_EXTENSIONS = {".html", ".htm", ".shtml", ".xhtml", ".txt", ".text", ".md", ".markdown",
-                       ".pdf", ".docx", ".doc", ".wps"}
+                       ".pdf", ".docx", ".doc", ".wps", ".jpg", ".jpeg", ".png", ".tif", ".tiff"}
+# image signatures: JPEG, PNG, TIFF (both byte orders)
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"II*\x00", b"MM\x00*")
 
 
 def sniff_format(path: str, head: bytes) -> str:
@@ -33,6 +35,8 @@ def sniff_format(path: str, head: bytes) -> str:
         if ext == ".docx" or b"word/" in head[:2048] or b"[Content_Types].xml" in head[:2048]:
             return "docx"
         return "zip"
+    if head.startswith(_IMAGE_MAGIC):
+        return "image"
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         # OLE2: legacy Word (.doc/.wps) or an encrypted OOXML file
         return "ole"
@@ -43,7 +47,7 @@ def sniff_format(path: str, head: bytes) -> str:
         return "md"
     if ext in (".html", ".htm", ".shtml", ".xhtml"):
         return "html"
-    if ext in (".pdf", ".docx", ".doc", ".wps"):
+    if ext in (".pdf", ".docx", ".doc", ".wps", ".jpg", ".jpeg", ".png", ".tif", ".tiff"):
         # the extension promises a binary format the content does not have
         return "mismatch"
     return "txt"
@@ -99,6 +103,9 @@ def file_to_document(path: str, settings: ReadSettings = DEFAULT_SETTINGS) -> Do
     if kind == "ole":
         from .doc import doc_to_document
         return doc_to_document(path, settings)
+    if kind == "image":
+        from .image import image_to_document
+        return image_to_document(path, settings)
     if kind == "zip":
         raise DocumentError("unsupported_format", "a zip archive that is not a Word document", path)
     if kind in ("html", "md", "txt") and _looks_binary(head):

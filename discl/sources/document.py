@@ -23,6 +23,9 @@ class Cell:
     colspan: int = 1
     page: int | None = None  # 1-based page number (PDF); None for formats without pages
     bbox: BBox | None = None
+    # the OCR engine's score (0–1) for the least certain text line in the cell; None when the text
+    # came from a text layer or markup
+    confidence: float | None = None
 
 
 @dataclass
@@ -46,6 +49,7 @@ class Paragraph:
     # headings; None for body text or when the format does not say. Tells a report's own title from a
     # sidebar or a link to last year's report.
     level: int | None = None
+    confidence: float | None = None  # the OCR score of the line; None when not OCR'd
 
 
 Block = Union[Paragraph, Table]
@@ -61,6 +65,8 @@ class Document:
     warnings: list[str] = field(default_factory=list)
     # the title the file declares about itself (an HTML <title>, a Word document's core title)
     title: str | None = None
+    # pages whose text was read by OCR (image-only pages of a PDF, or the pages of an image file)
+    ocr_pages: list[int] = field(default_factory=list)
 
     @property
     def text(self) -> str:

@@ -27,8 +27,9 @@ from ...settings import DEFAULT_SETTINGS, ReadSettings
 from ..document import Document
 from .grid import Grid
 from .pages import read_pages
+from .scanned import ocr_pages
 from .stitch import stitch_grids
-from .triage import check_scanned_tables, pages_phrase, scan_pages
+from .triage import check_scanned_tables, scan_pages
 
 __all__ = ["pdf_to_document"]
 
@@ -53,18 +54,27 @@ def pdf_to_document(path: str, settings: ReadSettings = DEFAULT_SETTINGS, *,
         scans = scan_pages(pdf, path, settings, with_objects=engine == "pdfium")
     finally:
         pdf.close()
-    if not any(s.text.strip() for s in scans):
-        image_pages = [s.number for s in scans if s.has_images]
-        if image_pages:
-            raise DocumentError("needs_ocr", f"no page has a text layer; {pages_phrase(image_pages)} "
-                                "are images only (a scan) and need OCR", path)
+    if not any(s.text.strip() or s.has_images for s in scans):
         raise DocumentError("not_a_report", f"the PDF's {len(scans)} page(s) hold no text and no images",
                             path)
     doc = Document(path, format="pdf", n_pages=len(scans))
-    blocks = stitch_grids(read_pages(path, scans, engine, doc))
+    # image-only pages (a scan) are read by OCR; pages with a text layer never are
+    scanned = ocr_pages(path, scans, settings, doc)
+    blocks = stitch_grids(read_pages(path, scans, engine, doc, scanned))
     doc.blocks = [b.to_table() if isinstance(b, Grid) else b for b in blocks]
-    check_scanned_tables(path, scans, doc)
+    why_not = _why_no_ocr(settings)
+    check_scanned_tables(path, scans, doc, ocr_ran=not why_not, why_not=why_not)
     return doc
+
+
+def _why_no_ocr(settings: ReadSettings) -> str:
+    from .. import ocr
+
+    if not settings.ocr:
+        return " (OCR is switched off: ReadSettings.ocr)"
+    if not ocr.available():
+        return " (OCR is not installed: pip install 'discl[ocr]')"
+    return ""
 
 
 def _check_file(path: str) -> None:

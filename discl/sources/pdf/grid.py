@@ -30,6 +30,7 @@ class GridCell:
     # the text lines (with their characters) read into the cell on its page, for splitting its row;
     # stitching joins texts only, so after it they may cover part of the text
     lines: list[Line] = field(default_factory=list, repr=False, compare=False)
+    confidence: float | None = None  # lowest OCR score of its characters (None: a text layer)
 
 
 @dataclass
@@ -56,7 +57,8 @@ class Grid:
         return sorted((c for c in self.cells if c.r0 <= r < c.r1), key=lambda c: c.c0)
 
     def to_table(self) -> Table:
-        rows = [[Cell(c.text, rowspan=c.r1 - c.r0, colspan=c.c1 - c.c0, page=c.page, bbox=c.bbox)
+        rows = [[Cell(c.text, rowspan=c.r1 - c.r0, colspan=c.c1 - c.c0, page=c.page, bbox=c.bbox,
+                      confidence=c.confidence)
                  for c in self.row_cells(r)] for r in range(self.nrows)]
         return Table(rows=rows, page=self.page, inferred=self.inferred)
 
@@ -155,9 +157,21 @@ def assign_chars(grids: list[Grid], chars: list[dict]) -> list[dict]:
             leftover.append(ch)
     for g in grids:
         for cell in g.cells:
-            cell.lines = chars_to_lines(per_cell.get(id(cell), []))
+            mine = per_cell.get(id(cell), [])
+            cell.lines = chars_to_lines(mine)
             cell.text = "\n".join(ln.text for ln in cell.lines)
+            cell.confidence = min_confidence(mine)
     return leftover
+
+
+def min_confidence(chars: list[dict]) -> float | None:
+    """The lowest OCR score among characters (``conf``); None when none was OCR'd.
+
+    >>> min_confidence([{"conf": 0.9}, {"conf": 0.7}]), min_confidence([{"text": "5"}])
+    (0.7, None)
+    """
+    scores = [ch["conf"] for ch in chars if ch.get("conf") is not None]
+    return min(scores) if scores else None
 
 
 def split_header_rows(grid: Grid) -> None:
@@ -245,8 +259,10 @@ def _split_row(grid: Grid, row: list[GridCell], r: int, cut: float) -> None:
         upper = [ln for ln in c.lines if (ln.top + ln.bottom) / 2 < cut]
         lower = [ln for ln in c.lines if (ln.top + ln.bottom) / 2 >= cut]
         below[id(c)] = GridCell(r + 1, c.c0, r + 2, c.c1, "\n".join(ln.text for ln in lower), c.page,
-                                (x0, cut, x1, bottom), lower)
+                                (x0, cut, x1, bottom), lower,
+                                min_confidence([ch for ln in lower for ch in ln.chars]))
         c.lines, c.text, c.bbox = upper, "\n".join(ln.text for ln in upper), (x0, top, x1, cut)
+        c.confidence = min_confidence([ch for ln in upper for ch in ln.chars])
     grid.cells.extend(below.values())
     grid.nrows += 1
     if grid.owner:  # keep the slot map in step with the rows

@@ -1,7 +1,7 @@
 """Tables without ruling lines, inferred from the alignment of numbers (``Table.inferred = True``)."""
 from __future__ import annotations
 
-from .grid import Grid, GridCell, cluster, nearest
+from .grid import Grid, GridCell, cluster, min_confidence, nearest
 from .lines import Line, line_tokens, value_run
 from .triage import REPORT_TABLE_MARKERS
 
@@ -54,14 +54,15 @@ def infer_table(lines: list[Line], page: int) -> tuple[Grid | None, list[Line]]:
         label_toks = toks[:len(toks) - n]
         label = " ".join(t[0] for t in label_toks)
         lbox = (xs[0], ln.top, label_right - 1, ln.bottom)
-        cells.append(GridCell(r, 0, r + 1, 1, label, page, lbox))
+        score = min_confidence(ln.chars)  # OCR'd text: the line's lowest score
+        cells.append(GridCell(r, 0, r + 1, 1, label, page, lbox, confidence=score))
         slots: dict[int, tuple[str, float, float]] = {}
         for tok in toks[len(toks) - n:]:
             slots[nearest(centres, pos(tok)) + 1] = tok
         for c in range(1, ncols):
             tok = slots.get(c)
             box = (tok[1], ln.top, tok[2], ln.bottom) if tok else (xs[c], ln.top, xs[c + 1], ln.bottom)
-            cells.append(GridCell(r, c, r + 1, c + 1, tok[0] if tok else "", page, box))
+            cells.append(GridCell(r, c, r + 1, c + 1, tok[0] if tok else "", page, box, confidence=score))
     grid = Grid(xs=xs, nrows=len(rows), cells=cells, page=page, last_page=page,
                 top=rows[0].top, bottom=rows[-1].bottom, inferred=True)
     return grid, lines[:first] + lines[last + 1:]

@@ -12,7 +12,7 @@ from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
 from ...errors import DocumentError
 from ..document import Document, Paragraph
-from .grid import Grid, assign_chars, grid_from_boxes, split_header_rows
+from .grid import Grid, assign_chars, grid_from_boxes, min_confidence, split_header_rows
 from .infer import infer_table, lines_look_tabular
 from .lines import chars_to_lines
 from .pdfium_objects import RULE_MAX_THICKNESS
@@ -25,18 +25,21 @@ _PDFMINER_ERRORS = (PSException, PdfminerException, MalformedPDFException, struc
                     ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError)
 
 
-def read_pages(path: str, scans: list[PageScan], engine: str, doc: Document) -> list[Paragraph | Grid]:
-    """Blocks of all pages in order: tables and text lines on table pages, PDFium text lines elsewhere."""
+def read_pages(path: str, scans: list[PageScan], engine: str, doc: Document,
+               scanned: dict[int, list[Paragraph | Grid]] | None = None) -> list[Paragraph | Grid]:
+    """Blocks of all pages in order: tables and text lines on table pages, PDFium text lines elsewhere,
+    and the OCR'd blocks of image-only pages (``scanned``)."""
     table_pages = [s.number for s in scans if s.is_table_page]
     plumber_pages = table_pages if engine == "pdfplumber" else []
     if not table_pages:
         # nothing looked like a table: maybe the text is undecodable; pdfplumber tells (cid:NN)
         plumber_pages = [s.number for s in scans if s.text.strip() and looks_garbled(s.text)][:30]
     parsed = _parse_with_pdfplumber(path, plumber_pages, doc) if plumber_pages else {}
+    parsed.update(scanned or {})
     n_chars = n_bad = 0
     for s in scans:
         if s.chars is not None and s.number not in parsed:
-            parsed[s.number] = _page_blocks(s.chars, s.edges, s.number)
+            parsed[s.number] = page_blocks(s.chars, s.edges, s.number)
             n_chars += len(s.chars)
             n_bad += s.n_unmapped
     if n_chars and n_bad > 0.5 * n_chars:
@@ -69,7 +72,7 @@ def _parse_with_pdfplumber(path: str, numbers: list[int], doc: Document) -> dict
                     continue
                 finally:
                     page.close()
-                out[page.page_number] = _page_blocks(chars, edges, page.page_number)
+                out[page.page_number] = page_blocks(chars, edges, page.page_number)
                 n_chars += len(chars)
                 n_cid += sum(1 for c in chars if _CID.match(c["text"]))
     except _PDFMINER_ERRORS as e:
@@ -98,7 +101,7 @@ def _is_ruling_or_text(obj: dict) -> bool:
     return min(obj["width"], obj["height"]) <= RULE_MAX_THICKNESS
 
 
-def _find_cell_boxes(edges: list[dict]) -> list[list[tuple[float, float, float, float]]]:
+def find_cell_boxes(edges: list[dict]) -> list[list[tuple[float, float, float, float]]]:
     """pdfplumber's lattice algorithm (as in ``TableFinder`` with the "lines" strategy, default
     tolerances): snap and join edges, intersect them, and group the resulting cells into tables."""
     edges = [e for e in edges if (e["width"] if e["orientation"] == "h" else e["height"]) >= 1]
@@ -125,10 +128,10 @@ def _dedupe(chars: list[dict]) -> list[dict]:
     return kept
 
 
-def _page_blocks(chars: list[dict], edges: list[dict], number: int) -> list[Paragraph | Grid]:
+def page_blocks(chars: list[dict], edges: list[dict], number: int) -> list[Paragraph | Grid]:
     """Tables and the remaining text lines of one page, ordered top to bottom."""
     chars = _dedupe(chars)
-    grids = [g for g in (grid_from_boxes(boxes, number) for boxes in _find_cell_boxes(edges)) if g]
+    grids = [g for g in (grid_from_boxes(boxes, number) for boxes in find_cell_boxes(edges)) if g]
     grids.sort(key=lambda g: g.top)
     leftover = assign_chars(grids, chars)
     for g in grids:
@@ -141,9 +144,11 @@ def _page_blocks(chars: list[dict], edges: list[dict], number: int) -> list[Para
     blocks: list[tuple[float, Paragraph | Grid]] = []
     for g in grids:
         if len(g.xs) == 2:  # a one-column "table" is a framed text box
-            blocks.extend((c.bbox[1], Paragraph(c.text, page=number)) for c in g.cells if c.text)
+            blocks.extend((c.bbox[1], Paragraph(c.text, page=number, confidence=c.confidence))
+                          for c in g.cells if c.text)
         else:
             blocks.append((g.top, g))
-    blocks.extend((ln.top, Paragraph(ln.text, page=number)) for ln in lines)
+    blocks.extend((ln.top, Paragraph(ln.text, page=number, confidence=min_confidence(ln.chars)))
+                  for ln in lines)
     blocks.sort(key=lambda b: b[0])
     return [b for _, b in blocks]

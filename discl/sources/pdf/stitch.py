@@ -181,4 +181,6 @@ def _join_cells(above: GridCell, below: GridCell, offset: int) -> None:
         above.page, above.bbox = below.page, below.bbox
     if below.text:
         above.text = f"{above.text}\n{below.text}" if above.text else below.text
+    scores = [c for c in (above.confidence, below.confidence) if c is not None]
+    above.confidence = min(scores) if scores else None
     above.r1 = max(above.r1, below.r1 + offset)

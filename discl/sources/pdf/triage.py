@@ -119,8 +119,14 @@ def looks_garbled(text: str) -> bool:
     return cjk < 0.2 * len(visible) or bad > 0.1 * len(visible)
 
 
-def check_scanned_tables(path: str, scans: list[PageScan], doc: Document) -> None:
-    """Raise ``needs_ocr`` if no report table was read but some pages are images without text."""
+def check_scanned_tables(path: str, scans: list[PageScan], doc: Document, ocr_ran: bool,
+                         why_not: str = "") -> None:
+    """Fail a PDF whose report tables are not in a text layer but some pages are images (a scan).
+
+    Nothing is raised when a report table was read. Otherwise: ``not_a_report`` when OCR looked at the
+    image pages (it read the ruled ones and found no report table), ``needs_ocr`` when it could not run
+    (``why_not`` says why: switched off, or not installed).
+    """
     image_pages = [s.number for s in scans if s.has_images]
     if not image_pages:
         return
@@ -129,9 +135,13 @@ def check_scanned_tables(path: str, scans: list[PageScan], doc: Document) -> Non
             flat = "".join(c.text for row in b.rows for c in row).replace("\n", "").replace(" ", "")
             if any(m in flat for m in REPORT_TABLE_MARKERS):
                 return
+    if ocr_ran:
+        read = f"; OCR read {pages_phrase(doc.ocr_pages)}" if doc.ocr_pages else ""
+        raise DocumentError("not_a_report", f"no report table was found: {pages_phrase(image_pages)} are "
+                            f"images only (scanned){read} and found no ruled report table", path)
     raise DocumentError("needs_ocr", f"no report table has a text layer, and "
-                        f"{pages_phrase(image_pages)} are images only (scanned); the tables there need OCR",
-                        path)
+                        f"{pages_phrase(image_pages)} are images only (scanned); the tables there need OCR"
+                        f"{why_not}", path)
 
 
 def pages_phrase(numbers: Sequence[int]) -> str:
