@@ -69,6 +69,13 @@ def document_to_result(doc: Document, report_id: str, digest: str, t0: float | N
     issues = [_issue(report_id, n.rule, n.severity, n.table, n.row, n.col, n.message, n.message)
               for n in meta.notes + rec.notes]
     issues += [_issue(report_id, "read.warning", "info", "", "", "", w, w) for w in doc.warnings + rec.warnings]
+    if doc.ocr_pages:
+        scores = [v.confidence for v in rec.values if v.confidence is not None]
+        mean = f"; mean cell score {sum(scores) / len(scores):.3f}" if scores else ""
+        pages = ", ".join(map(str, doc.ocr_pages))
+        issues.append(_issue(report_id, "read.ocr", "info", "", "", "", f"第 {pages} 页为扫描图像，经 OCR 识别{mean}",
+                             f"page(s) {pages} are images (a scan) and were read by OCR{mean}; every figure "
+                             "from them is flagged ocr"))
     found = [t for t in ("proactive", "requests", "review_litigation") if rec.found.get(t)]
     status, code, error = "ok", None, None
     if not found:
@@ -80,7 +87,8 @@ def document_to_result(doc: Document, report_id: str, digest: str, t0: float | N
         for t in missing:
             issues.append(_issue(report_id, "read.table_missing", "warning", t, "", "",
                                  f"未找到表格 {t}", f"table {t} was not found in the document"))
-        n_amb = sum(1 for v in rec.values if "ambiguous" in v.flags or "unreadable" in v.flags)
+        n_amb = sum(1 for v in rec.values if "ambiguous" in v.flags or "unreadable" in v.flags
+                    or (v.missing and "low_confidence" in v.flags))
         if missing or n_amb:
             status = "partial"
             parts = []
@@ -116,7 +124,8 @@ def _value_row(report_id: str, v) -> dict:
     return {"report_id": report_id, "table": v.table, "row": v.row, "col": v.col,
             "value": v.value, "unit": v.unit, "raw": v.raw, "flags": ",".join(dict.fromkeys(v.flags)),
             "page": v.page, "cell": v.cell,
-            "bbox": ",".join(f"{x:.1f}" for x in v.bbox) if v.bbox else None}
+            "bbox": ",".join(f"{x:.1f}" for x in v.bbox) if v.bbox else None,
+            "confidence": v.confidence}
 
 
 def _issue(report_id, rule, severity, table, row, col, message, message_en, expected=math.nan,

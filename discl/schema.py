@@ -20,7 +20,8 @@ REPORT_COLUMNS = ["report_id", "path", "sha256", "format", "agency", "agency_key
                   # where the publisher sits (discl.regions): names, 行政区划代码, level, the code above
                   "province", "city", "county", "region_code", "level", "parent_code"]
 #: one row per table cell read
-VALUE_COLUMNS = ["report_id", "table", "row", "col", "value", "unit", "raw", "flags", "page", "cell", "bbox"]
+VALUE_COLUMNS = ["report_id", "table", "row", "col", "value", "unit", "raw", "flags", "page", "cell", "bbox",
+                 "confidence"]
 #: one row per finding (extraction notes and check results)
 ISSUE_COLUMNS = ["report_id", "rule", "severity", "table", "row", "col", "expected", "actual", "message",
                  "message_en"]
@@ -28,7 +29,8 @@ ISSUE_COLUMNS = ["report_id", "rule", "severity", "table", "row", "col", "expect
 DTYPES: dict[str, dict[str, str]] = {
     "reports": {**{c: "string" for c in REPORT_COLUMNS},
                 "year": "Int64", "n_pages": "Int64", "n_values": "Int64", "seconds": "float64"},
-    "values": {**{c: "string" for c in VALUE_COLUMNS}, "value": "float64", "page": "Int64"},
+    "values": {**{c: "string" for c in VALUE_COLUMNS}, "value": "float64", "page": "Int64",
+               "confidence": "float64"},
     "issues": {**{c: "string" for c in ISSUE_COLUMNS}, "expected": "float64", "actual": "float64"},
 }
 COLUMNS = {"reports": REPORT_COLUMNS, "values": VALUE_COLUMNS, "issues": ISSUE_COLUMNS}
@@ -54,7 +56,9 @@ FLAGS: Mapping[str, str] = {
     "header_assumed": "no column header was read: placed in the template's column order",
     "merged_cell": "read from a cell merged down from the row above",
     "label_fuzzy": "the row label is misprinted; read as the closest template label",
-    "low_confidence": "from a table inferred from text alignment (no ruling lines)",
+    "low_confidence": "from a table inferred from text alignment (no ruling lines), or an OCR reading that "
+                      "scored below the threshold or that the template's identities contradict (left missing)",
+    "ocr": "read by OCR from a page image (a scan); `confidence` holds the engine's score",
     # what the value needed
     "footnote": "a footnote mark after the number (①, ¹, *, 注) was dropped",
     "sign_variant": "printed with a minus sign other than '-' (−, －)",

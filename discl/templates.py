@@ -475,6 +475,16 @@ def units() -> dict[str, float]:
 
 
 @lru_cache(maxsize=1)
+def ocr_confusions() -> dict[int, str]:
+    """``str.translate`` table folding characters OCR confuses with a table label's (子 → 予).
+
+    >>> "（三）不子公开".translate(ocr_confusions())
+    '（三）不予公开'
+    """
+    return str.maketrans(dict(_data().get("ocr_confusions") or {}))
+
+
+@lru_cache(maxsize=1)
 def null_tokens() -> dict[str, str]:
     """Normalised cell text that means "no number here" → its flag (blank, dash, slash)."""
     out: dict[str, str] = {}

@@ -83,6 +83,9 @@ def lines_to_tables(lines: list[Line], template: str | None = None, year: int | 
     return reads, final
 
 
+from .ocr import ocr_values_to_trusted  # noqa: E402  (after the readers it builds on)
+
+
 def document_to_recognition(doc: Document, template: str | None = None, year: int | None = None) -> Recognition:
     """Find the three tables in ``doc`` and read their cells (values not yet checked).
 
@@ -101,6 +104,9 @@ def document_to_recognition(doc: Document, template: str | None = None, year: in
         rec.notes += read.notes
         if read.found and final is not None:
             rec.notes += _missing_rows(tid, final, values)
+    if doc.ocr_pages:
+        rec.values, notes = ocr_values_to_trusted(doc, rec.values, final)
+        rec.notes += notes
     return rec
 
 

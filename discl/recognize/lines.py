@@ -15,6 +15,7 @@ from ..assemble import table_to_grid
 from ..cells import protect_footnotes, restore_footnotes
 from ..normalize import fold_traditional, looks_traditional, normalize_label
 from ..sources.document import BBox, Document, Paragraph
+from ..templates import ocr_confusions
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,13 @@ def document_to_lines(doc: Document) -> tuple[list[Line], list[str]]:
     t_no = 0
     budget = MAX_DOCUMENT_TABLE_CELLS
 
-    def cell(text: str, **kw) -> LCell:
-        if fold:
-            folded = fold_traditional(text)
-            return LCell(folded, raw=text if folded != text else None, **kw)
-        return LCell(text, **kw)
+    confusions = ocr_confusions()
+
+    def cell(text: str, ocr: bool = False, **kw) -> LCell:
+        folded = fold_traditional(text) if fold else text
+        if ocr:
+            folded = folded.translate(confusions)
+        return LCell(folded, raw=text if folded != text else None, **kw)
 
     for b_no, block in enumerate(doc.blocks):
         if isinstance(block, Paragraph):
@@ -103,7 +106,8 @@ def document_to_lines(doc: Document) -> tuple[list[Line], list[str]]:
                     continue
                 prev = slot
                 c = slot.cell
-                cells.append(cell(c.text, ref=f"t{t_no}:r{slot.origin_row + 1}c{slot.origin_col + 1}",
+                cells.append(cell(c.text, ocr=c.confidence is not None,
+                                  ref=f"t{t_no}:r{slot.origin_row + 1}c{slot.origin_col + 1}",
                                   page=c.page if c.page is not None else block.page, bbox=c.bbox,
                                   starts_here=slot.origin_row == r,
                                   col=slot.origin_col if positional else None,

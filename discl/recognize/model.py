@@ -25,6 +25,7 @@ class Value:
     bbox: BBox | None = None
     copy: int = 0  # which occurrence of the table in the document it was read from (see :mod:`.choose`)
     line: int = -1  # the line of the stream it was read from
+    confidence: float | None = None  # the OCR score of its cell (None: not OCR'd)
 
     @property
     def missing(self) -> bool:
