@@ -37,18 +37,35 @@ def require_reportlab() -> None:
 CJK_FONT = "STSong-Light"
 
 
+EMBEDDED_FONT = "SimHei"
+
+
 @functools.cache
-def _register_cjk_font() -> str:
+def _register_cjk_font(embed: bool = False) -> str:
     """Register reportlab's built-in Adobe CID font: no font file needed, and pdfplumber maps it back to
-    Unicode (checked by the tests), so the text layer reads as Chinese rather than (cid:NN)."""
+    Unicode (checked by the tests), so the text layer reads as Chinese rather than (cid:NN).
+
+    With ``embed``, a TrueType font (SimHei, shipped by the ``mplfonts`` dependency) is embedded
+    instead: the glyphs are then in the file, so a rasteriser without Chinese system fonts (PDFium on a
+    bare server) draws them — what scanned copies of the samples need.
+    """
     from reportlab.pdfbase import pdfmetrics
+
+    if embed:
+        import mplfonts
+        from reportlab.pdfbase.ttfonts import TTFont
+
+        path = Path(mplfonts.__file__).parent / "fonts" / "SimHei.ttf"
+        pdfmetrics.registerFont(TTFont(EMBEDDED_FONT, str(path)))
+        return EMBEDDED_FONT
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
     pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
     return CJK_FONT
 
 
-def _pdf_table(grid: Grid, rows: Sequence[int], col_widths: Sequence[float], label_style: Any) -> Any:
+def _pdf_table(grid: Grid, rows: Sequence[int], col_widths: Sequence[float], label_style: Any,
+               font: str = CJK_FONT) -> Any:
     """A reportlab Table for the given grid rows; spans crossing the cut are clipped to it and a cell whose
     anchor lies above the cut continues as an empty cell, as Word does when a merged cell breaks."""
     from reportlab.lib import colors
@@ -58,7 +75,7 @@ def _pdf_table(grid: Grid, rows: Sequence[int], col_widths: Sequence[float], lab
     data: list[list[Any]] = [["" for _ in range(grid.n_cols)] for _ in rows]
     style: list[tuple[Any, ...]] = [
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-        ("FONT", (0, 0), (-1, -1), CJK_FONT, 8),
+        ("FONT", (0, 0), (-1, -1), font, 8),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("ALIGN", (0, 0), (-1, -1), "CENTER"),
     ]
@@ -75,8 +92,9 @@ def _pdf_table(grid: Grid, rows: Sequence[int], col_widths: Sequence[float], lab
 
 
 def render_pdf(spec: ReportSpec, path: str | Path, break_inside_t3: bool = True,
-               repeat_header: bool = False) -> Path:
-    """Write a text-layer PDF with ruled tables (reportlab, font STSong-Light).
+               repeat_header: bool = False, embed_font: bool = False) -> Path:
+    """Write a text-layer PDF with ruled tables (reportlab, font STSong-Light, or SimHei embedded with
+    ``embed_font``: see :func:`_register_cjk_font`).
 
     With ``break_inside_t3`` table 三 is cut after :data:`PDF_BREAK_AFTER` and continues on the next page,
     with its three header rows repeated if ``repeat_header``; a real PDF reader meets both. Needs the
@@ -94,7 +112,7 @@ def render_pdf(spec: ReportSpec, path: str | Path, break_inside_t3: bool = True,
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer
 
-    font = _register_cjk_font()
+    font = _register_cjk_font(embed_font)
     body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=16, firstLineIndent=21,
                           wordWrap="CJK")
     h1 = ParagraphStyle("h1", fontName=font, fontSize=16, leading=24, alignment=1, spaceAfter=10)
@@ -128,13 +146,13 @@ def render_pdf(spec: ReportSpec, path: str | Path, break_inside_t3: bool = True,
             second = (all_rows[:grid.header_rows] if repeat_header else []) + all_rows[cut:]
             # heading and first part move to a fresh page together if they do not fit, so the break we
             # place is the only one inside the table
-            story.append(KeepTogether(head + [_pdf_table(grid, all_rows[:cut], widths, label)]))
-            story += [PageBreak(), _pdf_table(grid, second, widths, label)]
+            story.append(KeepTogether(head + [_pdf_table(grid, all_rows[:cut], widths, label, font)]))
+            story += [PageBreak(), _pdf_table(grid, second, widths, label, font)]
         elif grid.table == "proactive":
             # table 二 has no vertical merges, so reportlab may split it across pages freely
-            story += head + [_pdf_table(grid, all_rows, widths, label)]
+            story += head + [_pdf_table(grid, all_rows, widths, label, font)]
         else:
-            story.append(KeepTogether(head + [_pdf_table(grid, all_rows, widths, label)]))
+            story.append(KeepTogether(head + [_pdf_table(grid, all_rows, widths, label, font)]))
         story.append(Spacer(1, 6))
     doc.build(story)
     return path
