@@ -256,7 +256,7 @@ def fetch(
         count += 1
         style = styles[outcome]
         if outcome == "failed":
-            what = f"{row['url']} — {row.get('error')}: {row.get('detail') or ''}".rstrip(": ")
+            what = f"{row['url']} — {row.get('error')}" + (f": {row['detail']}" if row.get("detail") else "")
         else:
             what = f"{row['url']} → {row.get('path')}"
         progress.console.print(f"[{count}] [{style}]{words[outcome]:<9}[/{style}] {escape(what)}")

@@ -22,8 +22,8 @@ import httpx
 from .. import __version__
 
 #: the User-Agent sent with every request; robots.txt rules for ``discl`` apply to it
-USER_AGENT = (f"discl/{__version__} (research fetcher for 政府信息公开工作年度报告; "
-              "one request per host per second by default; honours robots.txt)")
+USER_AGENT = (f"discl/{__version__} (research fetcher of government information-disclosure annual reports; "
+              "1 request/s per host by default; obeys robots.txt)")
 ROBOTS_AGENT = "discl"
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 REDIRECT_STATUS = frozenset({301, 302, 303, 307, 308})
@@ -56,6 +56,8 @@ class FetchSettings:
                 raise ValueError(f"{name} must be a positive number, got {getattr(self, name)}")
         if self.retries < 0 or self.backoff < 0:
             raise ValueError("retries and backoff cannot be negative")
+        if not self.user_agent.isascii() or not self.user_agent.isprintable():
+            raise ValueError("the User-Agent must be printable ASCII (HTTP headers are)")
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,7 @@ def refuse_reason(url: str, scope: Scope) -> tuple[str, str] | None:
     """Why ``url`` is not fetched from ``scope`` (reason code, words), or None when it may be.
 
     >>> refuse_reason("file:///etc/passwd", Scope())
-    ('unsupported_scheme', 'only http and https URLs are fetched, not file:')
+    ('unsupported_scheme', 'only http and https URLs are fetched (this one is file)')
     >>> refuse_reason("http://127.0.0.1:9/x", Scope())[0]
     'local_address'
     >>> refuse_reason("http://127.0.0.1:9/x", Scope(("http", "127.0.0.1", 9))) is None
@@ -149,7 +151,7 @@ def refuse_reason(url: str, scope: Scope) -> tuple[str, str] | None:
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
-        return "unsupported_scheme", f"only http and https URLs are fetched, not {parts.scheme or '(none)'}:"
+        return "unsupported_scheme", f"only http and https URLs are fetched (this one is {parts.scheme or 'without a scheme'})"
     if not parts.hostname or _port(parts) < 0:
         return "bad_url", "the URL names no valid host and port"
     addrs = _addresses(parts.hostname, _port(parts))
