@@ -1,4 +1,5 @@
-"""Command line: ``discl ingest``, ``discl check``, ``discl show``, ``discl agencies``, ``discl samples``.
+"""Command line: ``discl ingest``, ``discl fetch``, ``discl check``, ``discl show``, ``discl agencies``,
+``discl samples``.
 
 Exit codes: 0 every file read, 1 some file failed (or ``check --strict`` found errors), 2 usage errors.
 """
@@ -192,6 +193,101 @@ def ingest(
                          f"{', '.join(summary.stale)}. Write them again ("
                          + "; ".join(_regenerate(out, Path(f)) for f in summary.stale) + ") or delete them."))
     raise typer.Exit(1 if counts.get("failed", 0) else 0)
+
+
+@app.command(cls=_Command)
+def fetch(
+    sources: list[str] = typer.Argument(..., metavar="SOURCE",
+                                        help="URLs, or files of URLs (one per line, or a CSV with url and optional "
+                                             "agency, year columns that override what is read)"),
+    out: Path = typer.Option(..., "--out", "-o", metavar="DIR", help="folder for the files and downloads.parquet"),
+    index: bool = typer.Option(False, "--index", help="SOURCE URLs are index pages: fetch the pages their report "
+                                                      "titles (…年…政府信息公开工作年度报告) link to"),
+    years: Optional[str] = typer.Option(None, "--years", metavar="RANGE",
+                                        help="with --index: only reports of these years (2019-2025, 2021)"),
+    rate: float = typer.Option(1.0, "--rate", metavar="N", help="at most N requests per second to one host"),
+    timeout: float = typer.Option(30.0, "--timeout", metavar="SECONDS", help="seconds to connect and between bytes"),
+    retries: int = typer.Option(3, "--retries", metavar="N", help="further attempts on 429/5xx, timeouts, lost connections"),
+    backoff: float = typer.Option(1.0, "--backoff", metavar="SECONDS",
+                                  help="wait before the first retry, doubled for each further one"),
+    max_mb: float = typer.Option(60.0, "--max-mb", metavar="MB", help="refuse larger responses"),
+    ignore_robots: bool = typer.Option(False, "--ignore-robots", help="do not read or obey robots.txt"),
+    refresh: bool = typer.Option(False, "--refresh", help="ask again for what earlier runs fetched "
+                                 "(If-None-Match / If-Modified-Since: unchanged files are not downloaded)"),
+    user_agent: Optional[str] = typer.Option(None, "--user-agent", metavar="TEXT",
+                                             help="User-Agent to send (default: discl's, naming the tool)"),
+    ingest_out: Optional[Path] = typer.Option(None, "--ingest", metavar="OUT",
+                                              help="then ingest the fetched reports into OUT (as discl ingest)"),
+) -> None:
+    """Download report pages and their attachments (PDF, DOC/DOCX/WPS, XLS(X), scanned page images) into
+    DIR, with a provenance row per URL in DIR/downloads.parquet (and downloads.csv).
+
+    Polite by default: one request per second per host, robots.txt obeyed, retries with backoff. A re-run
+    skips what was fetched (index pages are asked again, conditionally), and a killed run resumes.
+    Exit 0 when every URL was fetched, 1 when some failed, 2 on usage errors.
+    """
+    from rich.markup import escape
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    from .fetch import FetchSettings, fetch as run_fetch, parse_years, read_sources
+    from .fetch.http import USER_AGENT
+    from .fetch.store import JOURNAL_DIR
+
+    try:
+        span = parse_years(years)
+        if span is not None and not index:
+            _usage("--years filters the report links of index pages: use it with --index")
+        targets = read_sources(sources)
+        settings = FetchSettings(rate=rate, timeout=timeout, retries=retries, backoff=backoff,
+                                 max_bytes=int(max_mb * 1024 * 1024), robots=not ignore_robots,
+                                 user_agent=user_agent or USER_AGENT)
+    except ValueError as e:
+        _usage(str(e))
+    if not targets:
+        _usage("no URLs in " + " ".join(sources))
+    count = 0
+    progress = Progress(SpinnerColumn(), TextColumn("fetching: {task.completed} URLs done"), console=console,
+                        transient=True, disable=not console.is_terminal)
+    styles = {"fetched": "green", "unchanged": "cyan", "skipped": "dim", "failed": "red"}
+    words = {"fetched": "fetched", "unchanged": "unchanged", "skipped": "have it", "failed": "failed"}
+
+    def show(row: dict, outcome: str) -> None:
+        nonlocal count
+        count += 1
+        style = styles[outcome]
+        if outcome == "failed":
+            what = f"{row['url']} — {row.get('error')}" + (f": {row['detail']}" if row.get("detail") else "")
+        else:
+            what = f"{row['url']} → {row.get('path')}"
+        progress.console.print(f"[{count}] [{style}]{words[outcome]:<9}[/{style}] {escape(what)}")
+        progress.advance(task)
+
+    try:
+        with progress:
+            task = progress.add_task("fetch", total=None)
+            summary = run_fetch(targets, out, settings, index=index, years=span, refresh=refresh, on_row=show)
+    except KeyboardInterrupt:
+        err.print(escape(f"interrupted: the {count} URLs done are kept ({out / JOURNAL_DIR}); run the same "
+                         "command again to resume."))
+        raise typer.Exit(130)
+    reasons = ", ".join(f"{n} {r}" for r, n in summary.reasons.most_common())
+    console.print(escape(f"total: {_n(count, 'URL')} — {summary.fetched} fetched, {summary.unchanged} unchanged, "
+                         f"{summary.skipped} fetched before, {summary.failed} failed" + (f" ({reasons})" if reasons else "")
+                         + f"; {summary.bytes / 2**20:.1f} MB in {summary.seconds:.1f} s; provenance in "
+                         f"{out / 'downloads.parquet'}"))
+    code = 1 if summary.failed else 0
+    if ingest_out is not None:
+        if not summary.reports:
+            err.print("nothing to ingest: no report page or attachment was fetched")
+            raise typer.Exit(1)
+        files = [out / p for p in summary.reports]
+        try:
+            ingest(paths=files, out=ingest_out, replace=False, workers=os.cpu_count() or 1, engine="local",
+                   scheduler=None, no_checks=False, no_cache=False, timeout=ReadSettings.timeout_s, memory_mb=4096,
+                   max_pages=ReadSettings.max_pages, max_mb=ReadSettings.max_bytes / 1024 / 1024)
+        except typer.Exit as e:
+            code = max(code, e.exit_code)
+    raise typer.Exit(code)
 
 
 def _regenerate(out: Path, derived: Path) -> str:

@@ -18,7 +18,10 @@ import pandas as pd
 REPORT_COLUMNS = ["report_id", "path", "sha256", "format", "agency", "agency_key", "region", "year",
                   "template", "status", "error_code", "error", "title", "n_pages", "n_values", "seconds",
                   # where the publisher sits (discl.regions): names, 行政区划代码, level, the code above
-                  "province", "city", "county", "region_code", "level", "parent_code"]
+                  "province", "city", "county", "region_code", "level", "parent_code",
+                  # where the file came from, for files `discl fetch` downloaded (DIR/downloads.parquet):
+                  # the URL its bytes were served from (after redirects) and when (ISO 8601, UTC)
+                  "source_url", "retrieved_at"]
 #: one row per table cell read
 VALUE_COLUMNS = ["report_id", "table", "row", "col", "value", "unit", "raw", "flags", "page", "cell", "bbox",
                  "confidence"]
@@ -26,14 +29,26 @@ VALUE_COLUMNS = ["report_id", "table", "row", "col", "value", "unit", "raw", "fl
 ISSUE_COLUMNS = ["report_id", "rule", "severity", "table", "row", "col", "expected", "actual", "message",
                  "message_en"]
 
+#: ``discl fetch``'s provenance (``DIR/downloads.parquet`` and its CSV twin): one row per URL requested
+#: or refused. ``status`` is the HTTP status, ``error`` a reason code (``http_404``, ``timeout``,
+#: ``too_large``, ``robots_disallowed``, ``local_address``, ``unsupported_scheme``, …; empty on success)
+#: and ``detail`` its words; ``path`` is relative to DIR; ``referrer`` the page an attachment or a report
+#: page was linked from; ``kind`` is ``index``, ``page`` or ``attachment``; ``agency``/``year`` are given
+#: by a CSV of URLs and override what ingest reads
+DOWNLOAD_COLUMNS = ["url", "final_url", "status", "content_type", "path", "sha256", "bytes", "retrieved_at",
+                    "referrer", "error", "detail", "kind", "etag", "last_modified", "agency", "year"]
+
 DTYPES: dict[str, dict[str, str]] = {
     "reports": {**{c: "string" for c in REPORT_COLUMNS},
                 "year": "Int64", "n_pages": "Int64", "n_values": "Int64", "seconds": "float64"},
     "values": {**{c: "string" for c in VALUE_COLUMNS}, "value": "float64", "page": "Int64",
                "confidence": "float64"},
     "issues": {**{c: "string" for c in ISSUE_COLUMNS}, "expected": "float64", "actual": "float64"},
+    "downloads": {**{c: "string" for c in DOWNLOAD_COLUMNS}, "status": "Int64", "bytes": "Int64",
+                  "retrieved_at": "datetime64[ns, UTC]", "year": "Int64"},
 }
-COLUMNS = {"reports": REPORT_COLUMNS, "values": VALUE_COLUMNS, "issues": ISSUE_COLUMNS}
+COLUMNS = {"reports": REPORT_COLUMNS, "values": VALUE_COLUMNS, "issues": ISSUE_COLUMNS,
+           "downloads": DOWNLOAD_COLUMNS}
 
 STATUSES = ("ok", "partial", "failed")
 SEVERITIES = ("error", "warning", "info")

@@ -20,6 +20,7 @@ from .cache import Cache
 from .cross import cross_to_writer
 from .engines import run_dask, run_pool
 from .index import Index
+from .provenance import Provenance
 from .inputs import Manifest, Plan, now, outside, plan_roots, stale_outputs
 from .settings import BatchSettings
 from .worker import failed_summary, read_one
@@ -86,6 +87,12 @@ def ingest(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike,
     reports_file = os.path.join(out_dir, "reports.parquet")
     manifest = Manifest(roots=plan.record, cwd=os.getcwd(), changed_at=previous.changed_at if previous else 0.0)
     cache = Cache(out_dir, settings)
+    # files `discl fetch` downloaded: their rows gain the URL and time they were retrieved
+    prov = Provenance.for_roots(plan.walk)
+
+    def record(idx: int, report: dict, reused: bool, f: str) -> None:
+        _record(index, idx, prov.annotate(report, f), reused, on_result)
+
     index = Index(os.path.dirname(cache.dir))
     try:
         # recorded before any file is read: a run killed half way resumes with the same roots
@@ -100,23 +107,23 @@ def ingest(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike,
                     check_file(f, settings)
                     sha = sha256_file(f)
                 except DocumentError as e:
-                    _record(index, idx, failed_summary(f, e.code, e.message)["report"], False, on_result)
+                    record(idx, failed_summary(f, e.code, e.message)["report"], False, f)
                     continue
                 except OSError as e:
-                    _record(index, idx, failed_summary(f, "not_found", f"cannot open the file ({e.strerror})")["report"],
-                            False, on_result)
+                    record(idx, failed_summary(f, "not_found", f"cannot open the file ({e.strerror})")["report"],
+                           False, f)
                     continue
                 cached = cache.get(sha) if batch.use_cache else None
                 reuse = cached is not None and cached.get("checks") == batch.checks
                 index.set_sha(idx, sha, todo=not reuse)
                 if reuse:
-                    _record(index, idx, _for_path(cached["report"], f), True, on_result)
+                    record(idx, _for_path(cached["report"], f), True, f)
             index.db.commit()
         n_read = index.count("todo = 1")
         added, updated, removed, removed_examples = index.changes()
 
         def done(idx: int, f: str, summary: dict) -> None:
-            _record(index, idx, _for_path(summary["report"], f), False, on_result)
+            record(idx, _for_path(summary["report"], f), False, f)
 
         todo = (row for page in index.pages("todo = 1") for row in page)
         if batch.engine == "dask":
