@@ -55,6 +55,7 @@ FLAGS: Mapping[str, str] = {
     "merged_cell": "read from a cell merged down from the row above",
     "label_fuzzy": "the row label is misprinted; read as the closest template label",
     "low_confidence": "from a table inferred from text alignment (no ruling lines)",
+    "from_text": "a pre-2019 figure read from the narrative (the sentence is in raw), not from a table",
     # what the value needed
     "footnote": "a footnote mark after the number (①, ¹, *, 注) was dropped",
     "sign_variant": "printed with a minus sign other than '-' (−, －)",
