@@ -484,7 +484,8 @@ def comparable_measures(values: pd.DataFrame, reports: pd.DataFrame, *, labels: 
         flags = cells.groupby(["report_id", "indicator"], sort=False)["flags"].agg(
             lambda f: ",".join(dict.fromkeys(x for s in f for x in s.split(",") if x)))
         parts.append(pd.DataFrame({"value": value, "flags": flags}).reset_index())
-    b = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["report_id", "indicator", "value", "flags"])
+    b = (pd.concat(parts, ignore_index=True) if parts
+         else pd.DataFrame(columns=["report_id", "indicator", "value", "flags"]))
     b = b.assign(comparable=True, note="")
     out = pd.concat([a, b], ignore_index=True)
     out["indicator"] = pd.Categorical(out["indicator"], categories=measures)
