@@ -144,8 +144,8 @@ def _text_cell_readings(cell: str, spaced: bool) -> tuple[list[Reading], bool, d
     return pair_readings(tokens[0]), True, {}
 
 
-def _text_table(L: LegacyDef, line: Line) -> tuple[list[_Row], str, str] | None:
-    """The 统计表 run into a paragraph: its rows, and the paragraph's text before and after it."""
+def _text_table(L: LegacyDef, line: Line) -> tuple[list[_Row], str] | None:
+    """The 统计表 run into a paragraph: its rows, and the paragraph's text before it (the narrative)."""
     text = line.cells[0].text
     start = re.search("\\s*".join(map(re.escape, L.table_start)), text)
     if not start:
@@ -185,11 +185,12 @@ def _text_table(L: LegacyDef, line: Line) -> tuple[list[_Row], str, str] | None:
         readings, run, flags = _text_cell_readings(val, spaced)
         rows.append(_Row(rid, " ".join(cell.split()), line.cells[0].ref, line.cells[0].page, line.index, unit, readings,
                          run, flags))
-    return rows, text[:start.start()], ""
+    return rows, text[:start.start()]
 
 
 def _grid_rows(L: LegacyDef, lines: list[Line]) -> list[_Row]:
-    """The 统计表 as a table (web page, Word, PDF grid): a row per label cell, its unit and value cells."""
+    """The 统计表 as a table (web page, Word, PDF grid): a row per label cell, then its unit cell (when it
+    prints one) and the 本年度 and 历年累计 cells, in that order."""
     rows = []
     tokens = null_tokens()
     for ln in lines:
@@ -339,7 +340,7 @@ def lines_to_legacy(lines: list[Line]) -> TableRead:
             continue
         found = None if table_rows else _text_table(L, ln)
         if found:
-            table_rows, before, _ = found
+            table_rows, before = found
             paragraphs.append((before, ln))
         else:
             paragraphs.append((ln.cells[0].text, ln))
