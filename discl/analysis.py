@@ -45,7 +45,7 @@ import pandas as pd
 
 from .labels import BOOL_ZH, COLUMN_ZH, short_label, value_zh
 from .schema import DTYPES
-from .templates import TEMPLATE_IDS, provinces, table, template
+from .templates import TEMPLATE_IDS, legacy, provinces, table, template
 
 _REQUESTS, _PROACTIVE, _REVIEW = table("requests"), table("proactive"), table("review_litigation")
 
@@ -54,6 +54,7 @@ __all__ = [
     "select_reports", "level_of", "report_meta", "agencies", "peer_groups", "rollup", "rates",
     "applications_received", "outcome_shares", "backlog", "procurement", "review_litigation",
     "proactive", "year_on_year", "rank", "group_totals", "pivot", "to_zh", "short_label",
+    "COMPARABLE_NOTE", "comparable_measures", "legacy_mapping",
 ]
 
 #: identifying columns every helper returns, in this order
@@ -418,10 +419,87 @@ def review_litigation(values: pd.DataFrame, reports: pd.DataFrame, *, labels: st
     return _finish(_with_meta(wide, meta), labels)
 
 
+# --------------------------------------------------------------------------- pre-2019 beside 2019+
+
+#: the note on a pre-2019 figure set beside a 2019+ one
+COMPARABLE_NOTE = "2019年前（旧条例、旧统计口径）：与2019年起的数字不严格可比"
+
+
+def legacy_mapping() -> pd.DataFrame:
+    """The pre-2019 ``legacy`` rows that have a nearly matching 2019+ cell (``comparable:`` in
+    ``data/templates.yaml``): one row per (legacy row, 2019+ table, row, col); ``indicator`` is the 2019+
+    row id (litigation: both 行政诉讼 lines, summed).
+
+    >>> legacy_mapping()[["legacy_row", "indicator"]].drop_duplicates().values.tolist()[:2]
+    [['requests_received', 'new_received'], ['granted', 'granted']]
+    """
+    rows = []
+    for r in legacy().rows:
+        for t, targets, col in r.comparable:
+            measure = LITIGATION if len(targets) > 1 else targets[0]
+            for target in targets:
+                rows.append({"legacy_row": r.id, "indicator": measure, "table": t, "row": target, "col": col})
+    return pd.DataFrame(rows, columns=["legacy_row", "indicator", "table", "row", "col"])
+
+
+def comparable_measures(values: pd.DataFrame, reports: pd.DataFrame, *, labels: str = "id",
+                        dedupe: bool = True) -> pd.DataFrame:
+    """The few measures pre-2019 reports share with 2019+ ones, per report: applications received
+    (``new_received``), disclosed in full (``granted``) and in part (``partially_granted``), 行政复议
+    (``admin_review``) and 行政诉讼 (``litigation``), so that trends can start before 2019.
+
+    A 2019+ report gives its table 三/四 总计 cells (行政诉讼 = 未经复议直接起诉 + 复议后起诉, a strict sum);
+    a pre-2019 report (template ``pre2019``) its ``legacy`` this-year figures. ``comparable`` is False and
+    ``note`` says so for the latter: the categories changed with the 2019 template (e.g. 不同意公开 then
+    included 信息不存在), so the numbers are *not strictly comparable*. ``flags`` keeps the cell's flags
+    (``from_text``: read from the narrative).
+
+    >>> v = pd.DataFrame({"report_id": ["a", "b"], "table": ["legacy", "requests"],
+    ...                   "row": ["requests_received", "new_received"], "col": ["this_year", "total"],
+    ...                   "value": [21.0, 30.0], "flags": ["split", ""]})
+    >>> rep = pd.DataFrame({"report_id": ["a", "b"], "agency": ["A", "A"], "agency_key": ["A", "A"],
+    ...                     "region": [None, None], "year": [2012, 2021], "template": ["pre2019", "gb2021"],
+    ...                     "status": ["ok", "ok"], "path": ["a", "b"]})
+    >>> m = comparable_measures(v, rep).query("indicator == 'new_received'")
+    >>> m[["year", "value", "comparable"]].values.tolist()
+    [[2012, 21.0, False], [2021, 30.0, True]]
+    """
+    meta = report_meta(reports, values, dedupe=dedupe)
+    mapping = legacy_mapping()
+    measures = list(dict.fromkeys(mapping["indicator"]))
+    L = legacy()
+    is_old = meta["template"].astype("string").eq(L.template).fillna(False).to_numpy(dtype=bool)
+    old, new = meta[is_old], meta[~is_old]
+    lrows = list(dict.fromkeys(mapping["legacy_row"]))
+    first_col = L.columns[0][0]
+    a = _grid(values, old, L.table, lrows, [first_col]).merge(
+        mapping[["legacy_row", "indicator"]].drop_duplicates(), left_on="row", right_on="legacy_row")
+    a = a.assign(comparable=False, note=COMPARABLE_NOTE)[["report_id", "indicator", "value", "flags",
+                                                          "comparable", "note"]]
+    parts = []
+    for (t, col), m in mapping.groupby(["table", "col"], sort=False):
+        cells = _grid(values, new, t, list(dict.fromkeys(m["row"])), [col]).merge(
+            m[["row", "indicator"]], on="row")
+        value = _strict_sum(cells, ["report_id", "indicator"], "value")
+        flags = cells.groupby(["report_id", "indicator"], sort=False)["flags"].agg(
+            lambda f: ",".join(dict.fromkeys(x for s in f for x in s.split(",") if x)))
+        parts.append(pd.DataFrame({"value": value, "flags": flags}).reset_index())
+    b = (pd.concat(parts, ignore_index=True) if parts
+         else pd.DataFrame(columns=["report_id", "indicator", "value", "flags"]))
+    b = b.assign(comparable=True, note="")
+    out = pd.concat([a, b], ignore_index=True)
+    out["indicator"] = pd.Categorical(out["indicator"], categories=measures)
+    out = _with_meta(out, meta).sort_values(["agency_key", "year", "indicator"], kind="stable")
+    out["indicator"] = out["indicator"].astype(str)
+    out["value"] = out["value"].astype(DTYPES["values"]["value"])
+    out["comparable"] = out["comparable"].astype(bool)
+    return _finish(out, labels)
+
+
 # --------------------------------------------------------------------------- comparisons
 
 #: category columns a helper may return; they are part of the series key in comparisons
-CATEGORY_COLUMNS = ["applicant", "outcome", "group", "proceeding", "item", "measure"]
+CATEGORY_COLUMNS = ["applicant", "outcome", "group", "proceeding", "item", "measure", "indicator"]
 
 
 def _series_keys(frame: pd.DataFrame, by: Sequence[str] | None) -> list[str]:

@@ -18,7 +18,7 @@ from .pipeline import FileResult, file_to_result, frames
 from .schema import FLAGS
 from .settings import DEFAULT_SETTINGS, ReadSettings
 from .sources import iter_files
-from .templates import table as table_def, zh_label
+from .templates import legacy, table as table_def, zh_label
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,27 @@ def wide_table(values: pd.DataFrame, table: str, *, labels: str = "id", template
     ValueError: values holds 2 reports for table 'requests' (a, b): wide_table shows one; select it (values[values["report_id"] == "a"]) or pass by="report_id" for one block of rows per report
     >>> wide_table(two, "requests", by="report_id")["total"].to_dict()
     {('a', 'granted'): 3.0, ('a', 'total_processed'): 4.0, ('b', 'granted'): 1.0, ('b', 'total_processed'): 5.0}
+
+    The pre-2019 table ``legacy`` too:
+
+    >>> old = pd.DataFrame({"report_id": ["c"] * 2, "table": ["legacy"] * 2, "row": ["granted"] * 2,
+    ...                     "col": ["cumulative", "this_year"], "value": [20.0, 17.0]})
+    >>> wide_table(old, "legacy", labels="zh").to_dict("index")
+    {'同意公开答复数': {'本年度': 17.0, '历年累计': 20.0}}
     """
-    t = table_def(table)
+    L = legacy()
+    if table == L.table:
+        rows, cols = [r.id for r in L.rows], [c for c, _ in L.columns]
+        legacy_zh = {"row": {r.id: r.zh for r in L.rows}, "col": dict(L.columns)}
+
+        def label(axis: str, id_: str, _template: str | None = None) -> str:
+            return legacy_zh[axis].get(id_, id_)
+    else:
+        t = table_def(table)
+        rows, cols = [r.id for r in t.rows()], [c.id for c in t.columns()]
+
+        def label(axis: str, id_: str, template_: str | None = None) -> str:
+            return zh_label(table, axis, id_, template_)
     by = [by] if isinstance(by, str) else list(by or [])
     missing = [c for c in by if c not in values.columns]
     if missing:
@@ -67,8 +86,6 @@ def wide_table(values: pd.DataFrame, table: str, *, labels: str = "id", template
             raise ValueError(f"values holds {len(ids)} reports for table {table!r} ({shown}): wide_table shows one; "
                              f'select it (values[values["report_id"] == "{ids[0]}"]) or pass by="report_id" '
                              "for one block of rows per report")
-    rows = [r.id for r in t.rows()]
-    cols = [c.id for c in t.columns()]
     keys = [*by, "row"]
     cells = v.drop_duplicates([*keys, "col"])  # the first when a cell repeats
     wide = cells.set_index([*keys, "col"])["value"].unstack("col")
@@ -82,9 +99,9 @@ def wide_table(values: pd.DataFrame, table: str, *, labels: str = "id", template
     wide.columns.name = "col"
     if labels == "zh":
         def zh_row(r):
-            return zh_label(table, "row", r, template)
+            return label("row", r, template)
         wide = wide.rename(index=zh_row, level="row" if by else None)
-        wide.columns = [zh_label(table, "col", c, template) for c in wide.columns]
+        wide.columns = [label("col", c, template) for c in wide.columns]
     if not by:
         wide.index.name = "row"
     return wide

@@ -30,6 +30,7 @@ COLUMN_ZH = {
     "correction_rate": "纠正率", "item": "事项", "measure": "指标", "value": "数值", "unit": "单位",
     "prev_value": "上年数值", "change": "增减", "pct_change": "增减率", "rank": "排名",
     "n_reports": "报告数", "n_missing": "缺失数",
+    "indicator": "可比指标", "comparable": "严格可比", "note": "说明",
 }
 
 #: yes/no columns of the analysis results (``derived``, ``imputed_zero``) in Chinese tables

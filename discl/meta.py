@@ -110,7 +110,7 @@ def _published_year(texts: list[str]) -> int | None:
     return None
 
 
-_TITLE_FULL = re.compile(r"^(?:标题|题目)?[:：]?(.{0,50}?政府信息公开(?:工作)?(?:年度)?报告)(?:[(（].{0,20}[)）])?$")
+_TITLE_FULL = re.compile(r"^(?:标题|题目)?[:：]?(.{0,50}?信息公开(?:工作)?(?:年度)?报告)(?:[(（].{0,20}[)）])?$")
 
 
 def _title_candidates(texts: list[str], levels: list[int | None]) -> list[_Candidate]:
@@ -175,7 +175,7 @@ def _choose(cands: list[_Candidate], texts: list[str], declared: str, period_yea
 
 def _agency_from_title(title: str) -> str | None:
     a = re.sub(r"(?:19|20)\d{2}年度?", "", title)
-    a = re.sub(r"政府信息公开(?:工作)?(?:年度)?报告$", "", a)
+    a = re.sub(r"(?:政府)?信息公开(?:工作)?(?:年度)?报告$", "", a)
     a = re.sub(r"^(关于)", "", a).strip("：:“”\"《》 -")
     if not a or a.startswith("当前位置") or len(a) < 2:
         return None

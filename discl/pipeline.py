@@ -11,7 +11,7 @@ import pandas as pd
 
 from .errors import DocumentError
 from .meta import document_to_meta
-from .recognize import document_to_recognition
+from .recognize import LEGACY_TABLE, LEGACY_TEMPLATE, document_to_recognition
 from .schema import ISSUE_COLUMNS, REPORT_COLUMNS, VALUE_COLUMNS, frames_from_rows
 from .settings import DEFAULT_SETTINGS, ReadSettings
 from .sources import check_file, file_to_document
@@ -63,7 +63,7 @@ def document_to_result(doc: Document, report_id: str, digest: str, t0: float | N
     t0 = time.perf_counter() if t0 is None else t0
     text = doc.text
     meta = document_to_meta(doc)
-    rec = document_to_recognition(doc, None, meta.year)
+    rec = document_to_recognition(doc, None, meta.year, meta.title)
     template = rec.template
     values = [_value_row(report_id, v) for v in rec.values]
     issues = [_issue(report_id, n.rule, n.severity, n.table, n.row, n.col, n.message, n.message)
@@ -76,14 +76,15 @@ def document_to_result(doc: Document, report_id: str, digest: str, t0: float | N
         issues.append(_issue(report_id, "read.ocr", "info", "", "", "", f"第 {pages} 页为扫描图像，经 OCR 识别{mean}",
                              f"page(s) {pages} are images (a scan) and were read by OCR{mean}; every figure "
                              "from them is flagged ocr"))
-    found = [t for t in ("proactive", "requests", "review_litigation") if rec.found.get(t)]
+    expected = (LEGACY_TABLE,) if template == LEGACY_TEMPLATE else ("proactive", "requests", "review_litigation")
+    found = [t for t in expected if rec.found.get(t)]
     status, code, error = "ok", None, None
     if not found:
         status, code = "failed", "not_a_report"
         error = (f"{doc.path}: no report tables (二 主动公开 / 三 收到和处理申请 / 四 复议诉讼) were found "
                  f"in this {doc.format} file")
     else:
-        missing = [t for t in ("proactive", "requests", "review_litigation") if t not in found]
+        missing = [t for t in expected if t not in found]
         for t in missing:
             issues.append(_issue(report_id, "read.table_missing", "warning", t, "", "",
                                  f"未找到表格 {t}", f"table {t} was not found in the document"))

@@ -35,7 +35,7 @@ from matplotlib.text import Text
 from .analysis import OUTCOME_GROUPS
 from .labels import COLUMN_ZH, short_label, value_zh
 
-__all__ = ["cjk_font_path", "cjk_font", "trend", "outcome_shares_bar", "small_multiples",
+__all__ = ["cjk_font_path", "cjk_font", "trend", "comparable_trend", "outcome_shares_bar", "small_multiples",
            "procurement_bars", "apply_cjk_font", "figure_png", "describe"]
 
 #: preferred font files inside mplfonts, best first (Noto: open licence and the widest coverage)
@@ -165,6 +165,53 @@ def trend(frame: pd.DataFrame, value: str, *, by: str = "agency", year: str = "y
         ax.set_title(title or f"{_title(value)}（按{_title(by)}）")
         ax.grid(alpha=0.3)
         if len(ax.get_lines()):
+            ax.legend(fontsize=8)
+        return apply_cjk_font(fig)
+
+
+#: the note of a chart that sets pre-2019 figures beside 2019+ ones
+NOT_COMPARABLE_NOTE = "空心点：2019年前旧口径，与2019年起数字不严格可比"
+_INDICATOR_ZH = {"new_received": "收到申请数", "granted": "予以公开", "partially_granted": "部分公开",
+                 "admin_review": "行政复议", "litigation": "行政诉讼"}
+
+
+def comparable_trend(frame: pd.DataFrame, indicator: str, *, by: str = "agency", ax: Axes | None = None,
+                     title: str | None = None) -> Figure:
+    """One line per ``by`` over the years for one indicator of :func:`discl.analysis.comparable_measures`,
+    pre-2019 figures (``comparable`` False) drawn as hollow markers and a dotted line at the 2019 change
+    of template, with a note that they are not strictly comparable.
+
+    >>> f = pd.DataFrame({"agency": ["A"] * 2, "year": [2018, 2019], "indicator": ["granted"] * 2,
+    ...                   "value": [3.0, 5.0], "comparable": [False, True]})
+    >>> fig = comparable_trend(f, "granted")
+    >>> NOT_COMPARABLE_NOTE in [t.get_text() for t in fig.axes[0].texts]
+    True
+    """
+    data = frame[frame["indicator"] == indicator].dropna(subset=["year"])
+    name = _INDICATOR_ZH.get(indicator, indicator)
+    with _style():
+        fig, ax = _axes(ax, (7, 4))
+        for key, g in data.groupby(by, sort=True):
+            g = g.sort_values("year")
+            yrs = np.arange(int(g["year"].min()), int(g["year"].max()) + 1)
+            s = g.groupby("year")["value"].first().reindex(yrs)
+            line, = ax.plot(s.index, s.to_numpy(dtype=float), marker="o", label=str(key))
+            old = g[~g["comparable"].astype(bool)]
+            if len(old):
+                ax.plot(old["year"], old["value"].to_numpy(dtype=float), linestyle="none", marker="o",
+                        markerfacecolor="white", markeredgecolor=line.get_color(), zorder=3)
+        if len(data) and (~data["comparable"].astype(bool)).any() and data["comparable"].astype(bool).any():
+            ax.axvline(2018.5, color="grey", linestyle=":", linewidth=1)
+        if len(data) and (~data["comparable"].astype(bool)).any():
+            ax.text(0.01, 0.99, NOT_COMPARABLE_NOTE, transform=ax.transAxes, ha="left", va="top", color="grey",
+                    fontsize=8)
+        _years_axis(ax, data["year"])
+        _count_axis(ax, data["value"].to_numpy(dtype=float))
+        ax.set_xlabel(COLUMN_ZH["year"])
+        ax.set_ylabel(name)
+        ax.set_title(title or f"{name}（按{_title(by)}，含2019年前）")
+        ax.grid(alpha=0.3)
+        if data[by].nunique() > 0:
             ax.legend(fontsize=8)
         return apply_cjk_font(fig)
 

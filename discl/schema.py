@@ -74,6 +74,7 @@ FLAGS: Mapping[str, str] = {
     "low_confidence": "from a table inferred from text alignment (no ruling lines), or an OCR reading that "
                       "scored below the threshold or that the template's identities contradict (left missing)",
     "ocr": "read by OCR from a page image (a scan); `confidence` holds the engine's score",
+    "from_text": "a pre-2019 figure read from the narrative (the sentence is in raw), not from a table",
     # what the value needed
     "footnote": "a footnote mark after the number (①, ¹, *, 注) was dropped",
     "sign_variant": "printed with a minus sign other than '-' (−, －)",

@@ -15,6 +15,7 @@ tokens, the year → template rule — comes from here, so a new label variant o
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -29,6 +30,7 @@ __all__ = [
     "Identity", "Instance", "Row", "Section", "TableDef", "Template", "detect_template", "identities",
     "identity", "normalize_label", "null_tokens", "provinces", "same_number", "section", "sections",
     "table", "template", "template_for_year", "template_of_keys", "units", "zh_label",
+    "LegacyDef", "LegacyGroup", "LegacyRow", "NarrativePattern", "legacy",
 ]
 
 Key = tuple[str, str]  # (row id, col id) inside one table
@@ -526,3 +528,106 @@ def pdf_start_markers() -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def _pdf_words(key: str) -> tuple[str, ...]:
     return tuple(w for t in _data()["tables"].values() for w in t.get(key, []))
+
+
+# --------------------------------------------------------------------------------------------------
+# pre-2019 reports (template pre2019, table legacy)
+
+
+@dataclass(frozen=True)
+class LegacyRow:
+    """A row of the ``legacy`` table (``part``: a printed sub-row or total that is not in the long table)."""
+
+    id: str
+    zh: str
+    cores: tuple[str, ...]  # match strings (whitespace removed, NFKC), longest first
+    unit: str | None
+    part: bool = False
+    comparable: tuple[tuple[str, tuple[str, ...], str], ...] = ()  # (table, rows, col) of the 2019+ cells
+
+
+@dataclass(frozen=True)
+class LegacyGroup:
+    """Per column, ``parts`` sum to ``total`` (rule ``sum``) or each is at most it (``at_most``)."""
+
+    total: str
+    parts: tuple[str, ...]
+    rule: str
+
+
+@dataclass(frozen=True)
+class NarrativePattern:
+    """A sentence of the narrative giving a row's this-year figure (group ``n``) or a fixed ``value``."""
+
+    row: str
+    pattern: re.Pattern
+    value: float | None = None
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class LegacyDef:
+    """Everything discl knows of pre-2019 reports: the ``legacy`` table, its 统计表 labels, arithmetic and
+    the narrative's sentences (``data/templates.yaml``, key ``legacy``).
+
+    >>> L = legacy()
+    >>> L.template, L.table, [c for c, _ in L.columns]
+    ('pre2019', 'legacy', ['this_year', 'cumulative'])
+    >>> [r.id for r in L.rows][:3]
+    ['proactive_published', 'requests_received', 'granted']
+    """
+
+    template: str
+    table: str
+    years: tuple[int, int]
+    title: re.Pattern
+    not_report: tuple[str, ...]
+    table_start: str
+    table_units: tuple[str, ...]
+    columns: tuple[tuple[str, str], ...]  # (id, zh)
+    rows: tuple[LegacyRow, ...]
+    parts: tuple[LegacyRow, ...]
+    groups: tuple[LegacyGroup, ...]
+    narrative: tuple[NarrativePattern, ...]
+
+    def row(self, id_: str) -> LegacyRow:
+        for r in self.rows + self.parts:
+            if r.id == id_:
+                return r
+        raise KeyError(f"the legacy table has no row {id_!r}")
+
+    def governs(self, year: int | None) -> bool:
+        """True for a report year the template governs (2008–2018)."""
+        return year is not None and self.years[0] <= year <= self.years[1]
+
+
+def _core(s: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", s))
+
+
+@lru_cache(maxsize=1)
+def legacy() -> LegacyDef:
+    """The pre-2019 template and its ``legacy`` table (see :class:`LegacyDef`)."""
+    d = _data()["legacy"]
+
+    def row(e: dict, part: bool) -> LegacyRow:
+        comp = e.get("comparable")
+        comparable = ()
+        if comp:
+            rows = comp["row"] if isinstance(comp["row"], list) else [comp["row"]]
+            comparable = ((comp["table"], tuple(rows), comp["col"]),)
+        cores = tuple(sorted({_core(m) for m in e["match"]}, key=len, reverse=True))
+        return LegacyRow(e["id"], e.get("zh", e["match"][0]), cores, e.get("unit"), part, comparable)
+
+    narrative = []
+    for rid, pats in d["narrative"].items():
+        for p in pats:
+            p = p if isinstance(p, dict) else {"pattern": p}
+            narrative.append(NarrativePattern(rid, re.compile(p["pattern"]), p.get("value"), p.get("unit")))
+    return LegacyDef(
+        template=d["template"], table=d["table"], years=tuple(d["years"]), title=re.compile(d["title"]),
+        not_report=tuple(d["not_report"]), table_start=d["table_start"], table_units=tuple(d["table_units"]),
+        columns=tuple((c["id"], c["zh"]) for c in d["columns"]),
+        rows=tuple(row(e, False) for e in d["rows"]), parts=tuple(row(e, True) for e in d["parts"]),
+        groups=tuple(LegacyGroup(g["total"], tuple(g["parts"]), g["rule"]) for g in d["groups"]),
+        narrative=tuple(narrative))

@@ -21,6 +21,7 @@ from ..sources.document import Document
 from ..templates import (TABLE_IDS, detect_template, table, template as get_template, template_for_year,
                          template_of_keys)
 from .choose import choose_copies, copy_infos
+from .legacy import TABLE as LEGACY_TABLE, TEMPLATE as LEGACY_TEMPLATE, is_legacy_title, lines_to_legacy
 from .lines import Line, document_to_lines
 from .model import Note, TableRead, Value
 from .proactive import lines_to_proactive
@@ -29,7 +30,8 @@ from .requests import lines_to_requests
 from .resolve import resolve_by_columns
 from .review import lines_to_review
 
-__all__ = ["Recognition", "Note", "Value", "document_to_recognition", "lines_to_tables"]
+__all__ = ["LEGACY_TABLE", "LEGACY_TEMPLATE", "Recognition", "Note", "Value", "document_to_recognition",
+           "lines_to_tables"]
 
 
 @dataclass
@@ -86,15 +88,28 @@ def lines_to_tables(lines: list[Line], template: str | None = None, year: int | 
 from .ocr import ocr_values_to_trusted  # noqa: E402  (after the readers it builds on)
 
 
-def document_to_recognition(doc: Document, template: str | None = None, year: int | None = None) -> Recognition:
+def document_to_recognition(doc: Document, template: str | None = None, year: int | None = None,
+                            title: str | None = None) -> Recognition:
     """Find the three tables in ``doc`` and read their cells (values not yet checked).
 
     ``template`` forces a template (else it is recognised from the tables read); ``year`` (from the
     report's title) decides the template only when the tables carry no marker, and tells a quoted
-    last-year table from this year's.
+    last-year table from this year's. ``title`` (the report's own, :mod:`discl.meta`): when no gb2019/gb2021
+    table holds a number and it names an annual report of 2008–2018, the document is read as a pre-2019
+    report (template ``pre2019``, table ``legacy``: :mod:`.legacy`) if that finds a figure.
     """
     lines, warnings = document_to_lines(doc)
     reads, final = lines_to_tables(lines, template, year)
+    if template in (None, LEGACY_TEMPLATE) and is_legacy_title(title, year) and not any(
+            not v.missing for r in reads.values() for v in r.values):
+        old = lines_to_legacy(lines)
+        if any(not v.missing for v in old.values):
+            values, notes = old.values, list(old.notes)
+            if doc.ocr_pages:  # a scanned old report: no identities to vouch, so only sure readings stand
+                values, more = ocr_values_to_trusted(doc, values, LEGACY_TEMPLATE)
+                notes += more
+            return Recognition(values=values, notes=notes, found={LEGACY_TABLE: True},
+                               template=LEGACY_TEMPLATE, warnings=warnings)
     rec = Recognition(template=final, warnings=warnings)
     for tid in TABLE_IDS:
         read = reads[tid]
