@@ -364,30 +364,34 @@ def _print_findings(reports, issues) -> None:
 
 @app.command(cls=_Command)
 def show(
-    report: Path = typer.Argument(..., help="a PDF report"),
+    report: Path = typer.Argument(..., help="a PDF report or a page image (JPEG, PNG, TIFF) read by OCR"),
     page: int = typer.Option(..., "--page", help="1-based page number"),
     png: Path = typer.Option(..., "--png", help="output PNG"),
     dpi: int = typer.Option(110, "--dpi", help="resolution of the page image (dots per inch, 30–600)"),
 ) -> None:
-    """Draw the cells read from a PDF page, numbered, with a legend of their table/row/col ids.
+    """Draw the cells read from a PDF page or a scanned page image, numbered, with a legend of their
+    table/row/col ids.
 
-    Exit 2 on a file that is not a PDF, a page it does not have or a bad --dpi; 1 when it cannot be read.
+    Exit 2 on a file that is neither a PDF nor an image, a page it does not have or a bad --dpi; 1 when
+    it cannot be read.
     """
     from rich.markup import escape
 
     from .api import read_report
     from .errors import DocumentError
-    from .show import page_to_png, pdf_page_count
+    from .show import image_page_count, is_image, page_to_png, pdf_page_count
 
     if not report.is_file():
         _usage(f"{escape(str(report))}: no such file")
     if not 30 <= dpi <= 600:
         _usage(f"--dpi {dpi}: give a resolution from 30 to 600")
+    image = is_image(str(report))
     with open(report, "rb") as fh:
-        if b"%PDF-" not in fh.read(1024):
-            _usage(f"{escape(str(report))}: not a PDF (discl show draws the pages of PDF reports)")
+        if not image and b"%PDF-" not in fh.read(1024):
+            _usage(f"{escape(str(report))}: not a PDF or a page image (discl show draws the pages of PDF "
+                   "reports and scans)")
     try:
-        n_pages = pdf_page_count(str(report))
+        n_pages = image_page_count(str(report)) if image else pdf_page_count(str(report))
     except DocumentError as e:
         err.print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(1)

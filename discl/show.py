@@ -22,6 +22,7 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageDraw, ImageFont
 
 from .errors import DocumentError
+from .settings import DEFAULT_SETTINGS
 from .sources.document import BBox, Table
 
 __all__ = ["DPI", "PageOutOfRange", "pdf_page_count", "pdf_page_image", "draw_boxes", "place_labels",
@@ -70,6 +71,39 @@ def pdf_page_image(path: str, page: int, dpi: float = DPI) -> tuple[Image.Image,
         return image, (c_left - m_left, m_top - c_top)
     finally:
         pdf.close()
+
+
+def is_image(path: str) -> bool:
+    """True for a page image (JPEG, PNG, TIFF) by its first bytes."""
+    from .sources import _IMAGE_MAGIC
+
+    with open(path, "rb") as f:
+        return f.read(8).startswith(_IMAGE_MAGIC)
+
+
+def image_page_count(path: str) -> int:
+    """Pages (frames) of an image file; :class:`DocumentError` when it cannot be decoded."""
+    from .sources.ocr import open_image
+
+    return len(open_image(path, DEFAULT_SETTINGS.max_image_pixels))
+
+
+def image_page_image(path: str, page: int, dpi: float = DPI) -> tuple[Image.Image, float]:
+    """1-based ``page`` of an image file, levelled as OCR read it, at ``dpi``, and its pixels per point.
+
+    The boxes of values read by OCR are measured on the levelled page (deskewed, A4 wide), so they are
+    drawn on that page rather than on the photo as taken.
+    """
+    from .sources.ocr import open_image, page_image
+
+    frames = open_image(path, DEFAULT_SETTINGS.max_image_pixels)
+    if not 1 <= page <= len(frames):
+        raise PageOutOfRange(f"page {page} is out of range: the image has {len(frames)} page(s)")
+    levelled = page_image(frames[page - 1])
+    image = Image.fromarray(levelled.grey).convert("RGB")
+    f = dpi / 72 * levelled.scale  # resize so that the drawing is at ``dpi`` like a PDF page
+    image = image.resize((max(1, round(image.width * f)), max(1, round(image.height * f))))
+    return image, dpi / 72
 
 
 def _intersects(a: Rect, b: Rect) -> bool:
@@ -160,23 +194,29 @@ def _with_legend(page: Image.Image, entries: list[tuple[str, str, bool]], font: 
 
 def page_to_png(path: str, page: int, out_png: str, boxes: list[tuple[BBox, str]] | None = None,
                 dpi: float = DPI) -> str:
-    """Render 1-based ``page`` of the PDF at ``path`` to ``out_png`` at ``dpi`` with ``boxes`` drawn.
+    """Render 1-based ``page`` of the PDF (or page image) at ``path`` to ``out_png`` at ``dpi`` with
+    ``boxes`` drawn.
 
     ``boxes`` are ((x0, top, x1, bottom) in PDF points, label) pairs, e.g. a value's cell bbox and
     "requests/granted/total". When ``boxes`` is None, every table cell the reader detects on that
     page is drawn, labelled with its row and column in the detected table. Returns ``out_png``.
     """
-    image, origin = pdf_page_image(path, page, dpi)
+    if is_image(path):
+        image, scale = image_page_image(path, page, dpi)
+        origin = (0.0, 0.0)
+    else:
+        image, origin = pdf_page_image(path, page, dpi)
+        scale = dpi / 72
     if boxes is None:
         boxes = _detected_cells(path, page)
-    drawn, _ = draw_boxes(image, boxes, scale=dpi / 72, origin=origin)
+    drawn, _ = draw_boxes(image, boxes, scale=scale, origin=origin)
     drawn.save(out_png)
     return out_png
 
 
 def _detected_cells(path: str, page: int) -> list[tuple[BBox, str]]:
-    from .sources.pdf import pdf_to_document
-    doc = pdf_to_document(path)
+    from .sources import file_to_document
+    doc = file_to_document(path)
     out: list[tuple[BBox, str]] = []
     for t, block in enumerate(b for b in doc.blocks if isinstance(b, Table)):
         for r, row in enumerate(block.rows):

@@ -128,3 +128,28 @@ def test_samples_remove_takes_only_the_unchanged_samples(tmp_path):
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in raw.iterdir()) == sorted([mine.name, edited.name])
     assert res.output.startswith(f"{len(written) - 1} sample reports removed")
+
+
+def test_show_draws_the_values_read_from_a_scanned_page_image(tmp_path):
+    """A page photo: the boxes are drawn on the page as OCR levelled it, where the figures are."""
+    import random
+
+    import numpy as np
+    import pytest
+    from PIL import Image
+
+    pytest.importorskip("rapidocr_onnxruntime", reason="OCR extra not installed")
+    from discl.render import random_spec, render_pdf
+    from discl.render.scan import ScanSettings, scan_images
+
+    render_pdf(random_spec(random.Random(4), template="gb2021"), tmp_path / "r.pdf", embed_font=True)
+    photo = scan_images(tmp_path / "r.pdf", tmp_path / "page", ScanSettings(dpi=150, angle=0.6))[-1]
+    png = tmp_path / "show.png"
+    res = CliRunner().invoke(app, ["show", photo, "--page", "1", "--png", str(png)])
+    assert res.exit_code == 0, res.output
+    assert "cells drawn on page 1" in res.output and "values" in res.output
+    drawn = np.asarray(Image.open(png).convert("RGB")).astype(int)
+    coloured = (np.abs(drawn[:, :, 0] - drawn[:, :, 1]) > 60) | (np.abs(drawn[:, :, 1] - drawn[:, :, 2]) > 60)
+    assert coloured.sum() > 500  # boxes in colour on a grey page
+    res = CliRunner().invoke(app, ["show", photo, "--page", "2", "--png", str(png)])
+    assert res.exit_code == 2 and "has 1 page(s)" in res.output and "Traceback" not in res.output
