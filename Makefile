@@ -11,7 +11,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -33,7 +33,7 @@ notebooks: $(STAMP)  # regenerate the .ipynb from their paired .py sources, exec
 	$(BIN)/python scripts/execute_notebooks.py
 
 lab: $(STAMP)
-	$(BIN)/python -m pip install -q -e '.[lab]'
+	$(BIN)/python -m pip install -q -e '.[lab]' --config-settings editable_mode=compat
 	$(BIN)/jupyter lab notebooks/
 
 # what `make demo` wrote: the outputs in data/processed (not its .gitkeep) and, in data/raw, only the
