@@ -15,6 +15,7 @@ from .recognize import LEGACY_TABLE, LEGACY_TEMPLATE, document_to_recognition
 from .schema import ISSUE_COLUMNS, REPORT_COLUMNS, VALUE_COLUMNS, frames_from_rows
 from .settings import DEFAULT_SETTINGS, ReadSettings
 from .sources import check_file, file_to_document
+from .sources.image import IMAGE_EXTENSIONS, page_files
 from .sources.document import Document
 
 
@@ -28,10 +29,16 @@ class FileResult:
 
 
 def sha256_file(path: str) -> str:
+    """The content hash of the report ``path`` holds: of all its pages when it is the first of a report
+    saved one image per page (so a changed later page is read again, not taken from the cache)."""
     h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
+    files = [path]
+    if os.path.splitext(path)[1].lower() in IMAGE_EXTENSIONS:
+        files = page_files(path) or [path]
+    for p in files:
+        with open(p, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
     return h.hexdigest()
 
 

@@ -327,3 +327,22 @@ def test_without_ocr_an_image_needs_it(tmp_path):
     with pytest.raises(DocumentError) as info:
         file_to_document(str(p), ReadSettings(ocr=False))
     assert info.value.code == "needs_ocr"
+
+
+def test_a_report_saved_one_image_per_page_is_one_report(tmp_path):
+    spec = _spec(18, "gb2019")
+    render_pdf(spec, tmp_path / "text.pdf", embed_font=True)
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    pages = scan_images(tmp_path / "text.pdf", folder / "report", ScanSettings(dpi=160, angle=-0.4, seed=18))
+    assert len(pages) >= 2
+    from discl.sources import iter_files
+    assert list(iter_files([folder])) == [pages[0]]  # the later pages are read with the first
+    rep = discl.read_report(pages[0])
+    assert rep.meta["year"] == spec.year and rep.meta["n_pages"] == len(pages)
+    right, flagged, wrong = _score(rep, dict(spec.cells))
+    assert not wrong and right >= 0.93 * len(spec.cells), (right, flagged, wrong)
+    from discl.pipeline import sha256_file
+    before = sha256_file(pages[0])
+    Image.open(pages[-1]).rotate(1).save(pages[-1])  # a later page changed: the report's hash changes
+    assert sha256_file(pages[0]) != before

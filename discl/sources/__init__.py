@@ -14,6 +14,7 @@ from ..errors import DocumentError
 from ..settings import DEFAULT_SETTINGS, ReadSettings
 from ._decode import utf16_without_bom
 from .document import Cell, Document, Paragraph, Table
+from .image import IMAGE_EXTENSIONS, page_files
 
 __all__ = ["Cell", "Document", "Paragraph", "Table", "check_file", "file_to_document", "iter_files", "sniff_format"]
 
@@ -149,7 +150,11 @@ def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[str]:
             for root, dirs, files in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for f in sorted(files):
-                    if not f.startswith(".") and os.path.splitext(f)[1].lower() in READABLE_EXTENSIONS:
-                        yield os.path.join(root, f)
+                    ext = os.path.splitext(f)[1].lower()
+                    if not f.startswith(".") and ext in READABLE_EXTENSIONS:
+                        path = os.path.join(root, f)
+                        if ext in IMAGE_EXTENSIONS and page_files(path) is None:
+                            continue  # a later page of a report saved one image per page: read with its first
+                        yield path
         else:
             yield p
