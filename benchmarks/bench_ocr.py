@@ -101,7 +101,7 @@ def tesseract_cells(scan: Path, dpi: int) -> tuple[float, float, int, int]:
         text_ink = P._drop_specks(marks, p.scale)
         lines = [ln for table in find_cell_boxes(edges) for box in table
                  for ln in P._cell_lines(text_ink, tuple(int(round(v / p.scale)) for v in box), p.scale)]
-        crops = [P._crop(p.grey, ln.box) for ln in lines if not ln.text]
+        crops = [P._crop(p.grey, ln) for ln in lines if not ln.text]
         if not crops:
             continue
         t = time.perf_counter()
