@@ -16,7 +16,7 @@ import re
 
 from .templates import NUM_PREFIX, zh_label
 
-__all__ = ["BOOL_ZH", "COLUMN_ZH", "short_label", "value_zh"]
+__all__ = ["BOOL_ZH", "COLUMN_ZH", "LEVEL_ZH", "short_label", "value_zh"]
 
 #: Chinese column headings of the analysis results (``labels="zh"``)
 COLUMN_ZH = {
@@ -32,6 +32,10 @@ COLUMN_ZH = {
     "n_reports": "报告数", "n_missing": "缺失数",
     "indicator": "可比指标", "comparable": "严格可比", "note": "说明",
 }
+
+#: the levels of ``reports.level`` (:data:`discl.schema.LEVELS`) as a Chinese table prints them
+LEVEL_ZH = {"province": "省级", "city": "市级", "county": "县级", "township": "乡镇（街道）", "department": "部门",
+            "zone": "功能区"}
 
 #: yes/no columns of the analysis results (``derived``, ``imputed_zero``) in Chinese tables
 BOOL_ZH = {True: "是", False: "否"}
