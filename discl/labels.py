@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 
-from .templates import NUM_PREFIX, zh_label
+from .templates import NUM_PREFIX, legacy, zh_label
 
-__all__ = ["BOOL_ZH", "COLUMN_ZH", "LEVEL_ZH", "short_label", "value_zh"]
+__all__ = ["BOOL_ZH", "COLUMN_ZH", "LEVEL_ZH", "legacy_zh", "short_label", "value_zh"]
 
 #: Chinese column headings of the analysis results (``labels="zh"``)
 COLUMN_ZH = {
@@ -81,3 +81,19 @@ def value_zh(column: str, id_: str, template: str | None = None) -> str:
         return id_
     table_id, axis = _CATEGORY_AXES[column]
     return zh_label(table_id, axis, id_, template)
+
+
+def legacy_zh(axis: str, id_: str) -> str:
+    """The Chinese label of a row or column (``axis`` 'row' or 'col') of the pre-2019 ``legacy`` table,
+    from the ``legacy:`` block of ``templates.yaml``; the id itself if unknown.
+
+    >>> legacy_zh("row", "requests_received"), legacy_zh("col", "cumulative"), legacy_zh("row", "x")
+    ('受理依申请公开信息总数', '历年累计', 'x')
+    """
+    L = legacy()
+    if axis == "col":
+        return dict(L.columns).get(id_, id_)
+    try:
+        return L.row(id_).zh
+    except KeyError:
+        return id_

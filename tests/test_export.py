@@ -151,6 +151,23 @@ def test_long_sheet_is_the_values_table(corpus: discl.Corpus, wb: openpyxl.Workb
             assert got["value"] == pytest.approx(rec.value)
 
 
+def test_long_sheet_labels_pre2019_rows_in_chinese(tmp_path: Path) -> None:
+    """A pre-2019 report's ``legacy`` cells carry the 统计表's Chinese labels (templates.yaml, legacy:)."""
+    reports = pd.DataFrame({"report_id": ["old"], "agency": ["平潭综合实验区"], "year": [2015],
+                            "template": ["pre2019"], "status": ["ok"]})
+    cells = [("requests_received", "this_year", 23.0), ("requests_received", "cumulative", 151.0),
+             ("proactive_published", "this_year", 425.0), ("fee_amount", "cumulative", 0.0)]
+    values = pd.DataFrame({"report_id": "old", "table": "legacy", "row": [r for r, _, _ in cells],
+                           "col": [c for _, c, _ in cells], "value": [v for _, _, v in cells], "unit": "件",
+                           "raw": "", "flags": ""})
+    wb = openpyxl.load_workbook(corpus_to_excel(reports, values, pd.DataFrame(), tmp_path / "c.xlsx"))
+    ws = wb[SHEETS["values"]]
+    cols = header_index(ws)
+    got = [(ws.cell(r, cols["row_zh"]).value, ws.cell(r, cols["col_zh"]).value) for r in range(3, ws.max_row + 1)]
+    assert got == [("受理依申请公开信息总数", "本年度"), ("受理依申请公开信息总数", "历年累计"), ("主动公开信息数", "本年度"),
+                   ("政府信息公开收费减免金额", "历年累计")]
+
+
 def test_overview_one_row_per_report_with_counts(corpus: discl.Corpus, wb: openpyxl.Workbook) -> None:
     ws = wb[SHEETS["overview"]]
     cols, rows = header_index(ws), row_index(ws)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .. import templates
 from ..analysis import place_order
-from ..labels import LEVEL_ZH
+from ..labels import LEVEL_ZH, legacy_zh
 from ..schema import COLUMNS
 from .notes import MARK_ORDER
 from .records import Key, is_missing, records, text_of
@@ -392,14 +392,16 @@ def values_sheet(reports: pd.DataFrame, values: pd.DataFrame) -> SheetData:
     sheet = SheetData(SHEETS["values"], cols, freeze_cols=1, printed=False)
     meta = _report_meta(reports)
     value_col = [c.id for c in cols].index("value")
-    known = set(templates.TABLE_IDS)
+    known, old_table = set(templates.TABLE_IDS), templates.legacy().table
     for i, rec in enumerate(records(values, ["report_id", "table", "row", "col", "value", "unit", "raw", "flags",
                                               "page", "cell", "bbox"])):
         rid, table, row, col = (text_of(rec[k]) for k in ("report_id", "table", "row", "col"))
         m = meta.get(rid, {})
-        extra = {"agency": m.get("agency"), "year": m.get("year"),
-                 "row_zh": row_label(table, row) if table in known else None,
-                 "col_zh": col_label(table, col) if table in known else None}
+        extra = {"agency": m.get("agency"), "year": m.get("year"), "row_zh": None, "col_zh": None}
+        if table in known:
+            extra.update(row_zh=row_label(table, row), col_zh=col_label(table, col))
+        elif table == old_table:  # a pre-2019 report's 统计表 (templates.yaml, legacy:)
+            extra.update(row_zh=legacy_zh("row", row), col_zh=legacy_zh("col", col))
         sheet.rows.append([extra[c.id] if c.id in extra else rec[c.id] for c in cols])
         sheet.sources[(i, value_col)] = ((rid, table, row, col),)
         if text_of(rec["unit"]) == "万元":
