@@ -90,10 +90,4 @@ def legacy_zh(axis: str, id_: str) -> str:
     >>> legacy_zh("row", "requests_received"), legacy_zh("col", "cumulative"), legacy_zh("row", "x")
     ('受理依申请公开信息总数', '历年累计', 'x')
     """
-    L = legacy()
-    if axis == "col":
-        return dict(L.columns).get(id_, id_)
-    try:
-        return L.row(id_).zh
-    except KeyError:
-        return id_
+    return legacy().label(axis, id_)
