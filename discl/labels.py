@@ -31,6 +31,9 @@ COLUMN_ZH = {
     "prev_value": "上年数值", "change": "增减", "pct_change": "增减率", "rank": "排名",
     "n_reports": "报告数", "n_missing": "缺失数",
     "indicator": "可比指标", "comparable": "严格可比", "note": "说明",
+    "province": "省份", "city": "城市", "county": "区县", "region_code": "区划代码", "parent_code": "上级区划代码",
+    "peer_group": "比较组", "n_peers": "组内数", "peer_median": "组中位数", "vs_median": "与中位数之比",
+    "peer_rank": "组内排名",
 }
 
 #: the levels of ``reports.level`` (:data:`discl.schema.LEVELS`) as a Chinese table prints them

@@ -599,6 +599,33 @@ def test_notebooks_execute(name, data, sample_raw, sample_ingest, monkeypatch):
         assert not list(Path(tempfile.gettempdir()).glob("discl-samples-*"))
 
 
+def test_compare_notebook_compares_the_districts_of_one_city(tmp_path, monkeypatch):
+    """The ``compare`` notebook's last section, on a corpus of three 淮安 districts (the 洪泽区 sample
+    re-titled) and one 福州 zone: the 淮安 group, its members in code order 淮阴区 320804 < 清江浦区 320812
+    < 洪泽区 320813, and a chart."""
+    import dataclasses
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    from discl.render import load_samples, render_text
+
+    hz = next(s for s in load_samples() if s.agency == "淮安市洪泽区人民政府" and s.year == 2024)
+    pt = next(s for s in load_samples() if s.agency == "平潭综合实验区" and s.year == 2022)
+    for spec in (hz, pt, dataclasses.replace(hz, agency="淮安市清江浦区人民政府"),
+                 dataclasses.replace(hz, agency="淮安市淮阴区人民政府")):
+        (tmp_path / f"{spec.agency}{spec.year}.txt").write_text(render_text(spec), encoding="utf-8")
+    monkeypatch.setenv("DISCL_DATA", str(tmp_path))
+    nb = nbformat.read(NOTEBOOKS / "compare.ipynb", as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    last = nb.cells[-1]
+    assert "peer_groups" in last.source
+    table = next(o for o in last.outputs if "text/html" in o.get("data", {}))["data"]["text/html"]
+    order = [table.index(name) for name in ("淮安市淮阴区人民政府", "淮安市清江浦区人民政府", "淮安市洪泽区人民政府")]
+    assert order == sorted(order) and "平潭" not in table
+    assert any("image/png" in o.get("data", {}) for o in last.outputs)
+
+
 def test_resolve_data_reuses_one_samples_folder_and_leaves_no_temporary_ones(tmp_path, monkeypatch):
     import subprocess
     import sys
