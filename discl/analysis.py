@@ -38,7 +38,7 @@ dropped.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -52,6 +52,7 @@ _REQUESTS, _PROACTIVE, _REVIEW = table("requests"), table("proactive"), table("r
 __all__ = [
     "APPLICANTS", "OUTCOME_GROUPS", "KEYS",
     "select_reports", "level_of", "report_meta", "agencies", "peer_groups", "rollup", "rates",
+    "LEVEL_RANK", "place_order", "agency_order",
     "applications_received", "outcome_shares", "backlog", "procurement", "review_litigation",
     "proactive", "year_on_year", "rank", "group_totals", "pivot", "to_zh", "short_label",
     "COMPARABLE_NOTE", "comparable_measures", "legacy_mapping",
@@ -625,6 +626,56 @@ def agencies(reports: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=cols)
     out = out.sort_values(["region_code", "agency_key"], na_position="last", kind="stable")
     return out.reset_index(drop=True)
+
+
+#: within one 行政区划代码: the government's own report first, then its departments and townships
+LEVEL_RANK = {"province": 0, "city": 0, "county": 0, "zone": 1, "department": 2, "township": 3}
+
+
+def _text(x: object) -> str:
+    return "" if x is None or (not isinstance(x, str) and bool(pd.isna(x))) else str(x)
+
+
+def place_order(rec: Mapping[str, object]) -> tuple:
+    """Sort key of a report (a mapping with ``region_code``, ``level``, ``agency_key``, ``agency``,
+    ``year``): by 行政区划代码, so that a city's districts follow the city, each in code order; a
+    government before its departments; then the publisher (``agency_key``) and the year. Reports
+    without a code come last, by agency name. The workbook and the charts order agencies with it.
+
+    >>> rows = [{"region_code": "320813", "level": "county", "agency": "洪泽区", "year": 2024},
+    ...         {"region_code": "320800", "level": "department", "agency": "淮安市财政局", "year": 2024},
+    ...         {"region_code": None, "agency": "某局", "year": 2024},
+    ...         {"region_code": "320800", "level": "city", "agency": "淮安市人民政府", "year": 2024}]
+    >>> [r["agency"] for r in sorted(rows, key=place_order)]
+    ['淮安市人民政府', '淮安市财政局', '洪泽区', '某局']
+    """
+    code, agency = _text(rec.get("region_code")), _text(rec.get("agency"))
+    key = _text(rec.get("agency_key")) if code else ""
+    year = rec.get("year")
+    year_key = -1 if year is None or bool(pd.isna(year)) else int(year)  # type: ignore[arg-type]
+    return (0 if code else 1, code, LEVEL_RANK.get(_text(rec.get("level")), 9) if code else 0,
+            key or agency, year_key, agency, _text(rec.get("report_id")))
+
+
+def agency_order(frame: pd.DataFrame, by: str = "agency") -> list:
+    """The distinct values of ``frame[by]`` (agencies, as a chart's series) in :func:`place_order`: by
+    region code, so each city's districts come together in code order. Without a ``region_code``
+    column, by name.
+
+    >>> f = pd.DataFrame({"agency": ["淮安市洪泽区人民政府", "淮安市清江浦区人民政府", "淮安市人民政府"],
+    ...                   "region_code": ["320813", "320812", "320800"], "level": ["county", "county", "city"]})
+    >>> agency_order(f)
+    ['淮安市人民政府', '淮安市清江浦区人民政府', '淮安市洪泽区人民政府']
+    """
+    data = frame[frame[by].notna()]
+    if "region_code" not in data:
+        return sorted(data[by].unique(), key=str)
+    best: dict[object, tuple] = {}
+    for rec in data.to_dict("records"):
+        k = place_order({**rec, "agency": _text(rec[by]), "year": None, "report_id": None})
+        if rec[by] not in best or k < best[rec[by]]:
+            best[rec[by]] = k
+    return sorted(best, key=lambda v: best[v])
 
 
 def _body(key: object) -> object:

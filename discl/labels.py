@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import re
 
-from .templates import NUM_PREFIX, zh_label
+from .templates import NUM_PREFIX, legacy, zh_label
 
-__all__ = ["BOOL_ZH", "COLUMN_ZH", "short_label", "value_zh"]
+__all__ = ["BOOL_ZH", "COLUMN_ZH", "LEVEL_ZH", "legacy_zh", "short_label", "value_zh"]
 
 #: Chinese column headings of the analysis results (``labels="zh"``)
 COLUMN_ZH = {
@@ -31,7 +31,14 @@ COLUMN_ZH = {
     "prev_value": "上年数值", "change": "增减", "pct_change": "增减率", "rank": "排名",
     "n_reports": "报告数", "n_missing": "缺失数",
     "indicator": "可比指标", "comparable": "严格可比", "note": "说明",
+    "province": "省份", "city": "城市", "county": "区县", "region_code": "区划代码", "parent_code": "上级区划代码",
+    "peer_group": "比较组", "n_peers": "组内数", "peer_median": "组中位数", "vs_median": "与中位数之比",
+    "peer_rank": "组内排名",
 }
+
+#: the levels of ``reports.level`` (:data:`discl.schema.LEVELS`) as a Chinese table prints them
+LEVEL_ZH = {"province": "省级", "city": "市级", "county": "县级", "township": "乡镇（街道）", "department": "部门",
+            "zone": "功能区"}
 
 #: yes/no columns of the analysis results (``derived``, ``imputed_zero``) in Chinese tables
 BOOL_ZH = {True: "是", False: "否"}
@@ -77,3 +84,13 @@ def value_zh(column: str, id_: str, template: str | None = None) -> str:
         return id_
     table_id, axis = _CATEGORY_AXES[column]
     return zh_label(table_id, axis, id_, template)
+
+
+def legacy_zh(axis: str, id_: str) -> str:
+    """The Chinese label of a row or column (``axis`` 'row' or 'col') of the pre-2019 ``legacy`` table,
+    from the ``legacy:`` block of ``templates.yaml``; the id itself if unknown.
+
+    >>> legacy_zh("row", "requests_received"), legacy_zh("col", "cumulative"), legacy_zh("row", "x")
+    ('受理依申请公开信息总数', '历年累计', 'x')
+    """
+    return legacy().label(axis, id_)

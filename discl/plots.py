@@ -32,7 +32,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from .analysis import OUTCOME_GROUPS
+from .analysis import OUTCOME_GROUPS, agency_order, place_order
 from .labels import COLUMN_ZH, short_label, value_zh
 
 __all__ = ["cjk_font_path", "cjk_font", "trend", "comparable_trend", "outcome_shares_bar", "small_multiples",
@@ -148,12 +148,16 @@ def _years_axis(ax: Axes, years: Sequence[int]) -> None:
 
 def trend(frame: pd.DataFrame, value: str, *, by: str = "agency", year: str = "year",
           ax: Axes | None = None, title: str | None = None) -> Figure:
-    """One line per ``by`` (agency) over the years; a missing value or year leaves a gap, not a 0."""
+    """One line per ``by`` (agency) over the years; a missing value or year leaves a gap, not a 0.
+
+    The lines (and the legend) follow the agencies' region codes, each city's districts together in code
+    order (:func:`discl.analysis.agency_order`), when ``frame`` has ``region_code``; else by name.
+    """
     with _style():
         fig, ax = _axes(ax, (7, 4))
         data = frame.dropna(subset=[year])
-        for name, g in data.groupby(by, sort=True):
-            g = g.sort_values(year)
+        for name in agency_order(data, by):
+            g = data[data[by] == name].sort_values(year)
             # reindex on every year in between so a missing year breaks the line
             yrs = np.arange(int(g[year].min()), int(g[year].max()) + 1)
             s = g.groupby(year)[value].first().reindex(yrs)
@@ -191,8 +195,8 @@ def comparable_trend(frame: pd.DataFrame, indicator: str, *, by: str = "agency",
     name = _INDICATOR_ZH.get(indicator, indicator)
     with _style():
         fig, ax = _axes(ax, (7, 4))
-        for key, g in data.groupby(by, sort=True):
-            g = g.sort_values("year")
+        for key in agency_order(data, by):
+            g = data[data[by] == key].sort_values("year")
             yrs = np.arange(int(g["year"].min()), int(g["year"].max()) + 1)
             s = g.groupby("year")["value"].first().reindex(yrs)
             line, = ax.plot(s.index, s.to_numpy(dtype=float), marker="o", label=str(key))
@@ -238,9 +242,19 @@ def _bar_note(row: pd.Series, total: float) -> str:
     return MISSING_NOTE + "、".join(missing) if missing else ""
 
 
+def _report_order(data: pd.DataFrame) -> list[str]:
+    """The ``_label`` of each report of ``data`` in place order (:func:`discl.analysis.place_order`:
+    by region code within city, then publisher and year)."""
+    keys: dict[str, tuple] = {}
+    for rec in data.to_dict("records"):
+        keys.setdefault(rec["_label"], place_order(rec))
+    return sorted(keys, key=lambda label: keys[label])
+
+
 def outcome_shares_bar(shares: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None
                        ) -> Figure:
-    """Stacked horizontal bars of outcome shares, one bar per report ("agency year").
+    """Stacked horizontal bars of outcome shares, one bar per report ("agency year"), top to bottom in
+    region-code order (a city's districts together, each agency's years in order).
 
     ``shares`` is :func:`discl.analysis.outcome_shares` with ``detail=False``. A bar that does not reach
     100 % says which groups are missing (缺：…); a report that handled no case (（七）总计 = 0) says
@@ -249,7 +263,9 @@ def outcome_shares_bar(shares: pd.DataFrame, *, ax: Axes | None = None, title: s
     data = shares[shares["outcome"].isin(OUTCOME_GROUPS)]
     data = data.assign(_label=data["agency"].astype(str) + " " + data["year"].astype("string").fillna("?"))
     wide = data.pivot_table(index="_label", columns="outcome", values="share", aggfunc="first", dropna=False)
-    wide = wide.reindex(columns=[g for g in OUTCOME_GROUPS if g in wide.columns]).sort_index(ascending=False)
+    order = _report_order(data)
+    wide = wide.reindex(columns=[g for g in OUTCOME_GROUPS if g in wide.columns])
+    wide = wide.reindex(index=[x for x in order if x in wide.index][::-1])  # barh draws bottom-up
     if "total_processed" in data:
         totals = data.groupby("_label")["total_processed"].first().reindex(wide.index)
     else:
@@ -278,8 +294,11 @@ def outcome_shares_bar(shares: pd.DataFrame, *, ax: Axes | None = None, title: s
 
 def small_multiples(frame: pd.DataFrame, value: str, *, facet: str = "agency", year: str = "year",
                     ncols: int = 3, sharey: bool = False, title: str | None = None) -> Figure:
-    """One small panel per ``facet`` (agency) with ``value`` over the years (bars; missing = no bar)."""
-    names = sorted(frame[facet].dropna().astype(str).unique())
+    """One small panel per ``facet`` (agency) with ``value`` over the years (bars; missing = no bar).
+
+    Panels in region-code order (a city's districts side by side, :func:`discl.analysis.agency_order`).
+    """
+    names = list(dict.fromkeys(str(x) for x in agency_order(frame, facet)))  # by code within city
     n = max(len(names), 1)
     nrows = int(np.ceil(n / ncols))
     with _style():
@@ -308,6 +327,8 @@ def procurement_bars(frame: pd.DataFrame, *, ax: Axes | None = None, title: str 
     ``frame`` is :func:`discl.analysis.procurement`.
     """
     data = frame.assign(_label=frame["agency"].astype(str) + "\n" + frame["year"].astype("string").fillna("?"))
+    keys = [place_order(rec) for rec in data.to_dict("records")]
+    data = data.iloc[sorted(range(len(data)), key=keys.__getitem__)]  # by code within city, then year
     with _style():
         fig, ax = _axes(ax, (max(4.0, 1.6 * len(data) + 1), 4))
         amounts = data["amount"].to_numpy(dtype=float)

@@ -596,6 +596,16 @@ class LegacyDef:
                 return r
         raise KeyError(f"the legacy table has no row {id_!r}")
 
+    def label(self, axis: str, id_: str) -> str:
+        """Chinese label of a row or column (``axis`` 'row' or 'col') of the table; the id itself if unknown.
+
+        >>> legacy().label("row", "granted"), legacy().label("col", "this_year"), legacy().label("col", "x")
+        ('同意公开答复数', '本年度', 'x')
+        """
+        if axis == "col":
+            return dict(self.columns).get(id_, id_)
+        return next((r.zh for r in self.rows + self.parts if r.id == id_), id_)
+
     def governs(self, year: int | None) -> bool:
         """True for a report year the template governs (2008–2018)."""
         return year is not None and self.years[0] <= year <= self.years[1]

@@ -98,3 +98,24 @@ A.to_zh(A.group_totals(received, "received", by="level"))
 
 # %%
 A.to_zh(A.group_totals(received, "received", by="region"))
+
+# %% [markdown]
+# ## Districts of one city — 同一城市各区县比较
+#
+# `A.peer_groups` sets each district or county beside the others of its city in the same year (its
+# `parent_code` is the city's 行政区划代码) and sorts them by code; the charts keep that order. Shown here:
+# the city with the most districts in the corpus. discl's samples hold one district per city (淮安市洪泽区;
+# 平潭 is a zone under 福州市), so with them the group has a single member — set `DISCL_DATA` to a corpus
+# with several districts of one city for a real comparison.
+
+# %%
+peers = A.peer_groups(received, "received")
+if peers.empty:
+    print("no district or county reports in this corpus")
+else:
+    city_code = peers.groupby("parent_code")["agency_key"].nunique().idxmax()
+    one_city = peers[peers["parent_code"] == city_code]
+    city_name = one_city["city"].dropna().iloc[0] if one_city["city"].notna().any() else city_code
+    display(A.to_zh(one_city[["city", "county", "region_code", "agency", "year", "received", "n_peers",
+                              "peer_median", "vs_median", "peer_rank"]]))
+    show(P.small_multiples(one_city, "received", title=f"{city_name}各区县本年新收申请"))

@@ -323,6 +323,41 @@ def test_peer_groups_same_department_across_counties():
     assert _one(got, body="教育局")["n_peers"] == 1
 
 
+#: hand-placed agencies of two cities, listed out of order (codes from the 行政区划代码 list, typed here)
+_PLACED = [("淮安市洪泽区人民政府", "320813", "county"), ("福州市鼓楼区人民政府", "350102", "county"),
+           ("淮安市人民政府", "320800", "city"), ("淮安市清江浦区人民政府", "320812", "county"),
+           ("某局", None, None), ("淮安市财政局", "320800", "department"), ("淮安市淮阴区人民政府", "320804", "county")]
+#: the same, by code within city: the city's government, its department, its districts 04 < 12 < 13
+_PLACED_ORDER = ["淮安市人民政府", "淮安市财政局", "淮安市淮阴区人民政府", "淮安市清江浦区人民政府", "淮安市洪泽区人民政府",
+                 "福州市鼓楼区人民政府", "某局"]
+
+
+def _placed_frame(years=(2023, 2024)) -> pd.DataFrame:
+    return pd.DataFrame([{"agency": a, "region_code": code, "level": level, "agency_key": f"{code}:{a}",
+                          "year": y, "received": float(10 * i + y - 2020)}
+                         for i, (a, code, level) in enumerate(_PLACED) for y in years])
+
+
+def test_charts_order_agencies_by_code_within_city():
+    frame = _placed_frame()
+    assert [t.get_text() for t in P.trend(frame, "received").axes[0].get_legend().get_texts()] == _PLACED_ORDER
+    assert [ax.get_title() for ax in P.small_multiples(frame, "received").axes if ax.get_visible()] == _PLACED_ORDER
+    comp = frame.rename(columns={"received": "value"}).assign(indicator="granted", comparable=True)
+    legend = P.comparable_trend(comp, "granted").axes[0].get_legend().get_texts()
+    assert [t.get_text() for t in legend] == _PLACED_ORDER
+    shares = frame.assign(outcome="granted", share=0.5, total_processed=4.0)
+    ax = P.outcome_shares_bar(shares).axes[0]
+    top_down = [t.get_text() for t in ax.get_yticklabels()][::-1]
+    assert top_down == [f"{a} {y}" for a in _PLACED_ORDER for y in (2023, 2024)]
+    proc = frame.assign(amount=1.0, projects=1)
+    labels = [t.get_text() for t in P.procurement_bars(proc).axes[0].get_xticklabels()]
+    assert labels == [f"{a}\n{y}" for a in _PLACED_ORDER for y in (2023, 2024)]
+    # a frame without region codes keeps the order by name
+    names = [t.get_text() for t in P.trend(frame.drop(columns="region_code"), "received").axes[0]
+             .get_legend().get_texts()]
+    assert names == sorted(_PLACED_ORDER)
+
+
 def test_rollup_government_against_its_departments():
     reports = pd.DataFrame([_rep("g", "淮安市洪泽区人民政府", 2024), _rep("d1", "淮安市洪泽区财政局", 2024),
                             _rep("d2", "淮安市洪泽区高良涧镇人民政府", 2024), _rep("other", "淮安市财政局", 2024),
@@ -562,6 +597,33 @@ def test_notebooks_execute(name, data, sample_raw, sample_ingest, monkeypatch):
         import tempfile
 
         assert not list(Path(tempfile.gettempdir()).glob("discl-samples-*"))
+
+
+def test_compare_notebook_compares_the_districts_of_one_city(tmp_path, monkeypatch):
+    """The ``compare`` notebook's last section, on a corpus of three 淮安 districts (the 洪泽区 sample
+    re-titled) and one 福州 zone: the 淮安 group, its members in code order 淮阴区 320804 < 清江浦区 320812
+    < 洪泽区 320813, and a chart."""
+    import dataclasses
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    from discl.render import load_samples, render_text
+
+    hz = next(s for s in load_samples() if s.agency == "淮安市洪泽区人民政府" and s.year == 2024)
+    pt = next(s for s in load_samples() if s.agency == "平潭综合实验区" and s.year == 2022)
+    for spec in (hz, pt, dataclasses.replace(hz, agency="淮安市清江浦区人民政府"),
+                 dataclasses.replace(hz, agency="淮安市淮阴区人民政府")):
+        (tmp_path / f"{spec.agency}{spec.year}.txt").write_text(render_text(spec), encoding="utf-8")
+    monkeypatch.setenv("DISCL_DATA", str(tmp_path))
+    nb = nbformat.read(NOTEBOOKS / "compare.ipynb", as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    last = nb.cells[-1]
+    assert "peer_groups" in last.source
+    table = next(o for o in last.outputs if "text/html" in o.get("data", {}))["data"]["text/html"]
+    order = [table.index(name) for name in ("淮安市淮阴区人民政府", "淮安市清江浦区人民政府", "淮安市洪泽区人民政府")]
+    assert order == sorted(order) and "平潭" not in table
+    assert any("image/png" in o.get("data", {}) for o in last.outputs)
 
 
 def test_resolve_data_reuses_one_samples_folder_and_leaves_no_temporary_ones(tmp_path, monkeypatch):

@@ -119,7 +119,7 @@ def test_issue_columns_and_types():
 
 def test_every_spec_rule_has_data():
     spec_ids = {"T3-R1", "T3-R2", "T3-R3", "T3-R4", "T3-R5", "T4-R1", "T4-R2", "T4-R3", "T4-R4",
-                "T2-R1", "T2-S1", "T2-S2", "X-1", "X-2", "X-3", "N-1", "Y-TEXT"}
+                "T2-R1", "T2-S1", "T2-S2", "X-1", "X-2", "X-3", "L-CUM", "N-1", "Y-TEXT"}
     assert spec_ids <= set(RULES)
     for rule in RULES.values():
         assert rule["severity"] in {"error", "warning", "info"}
@@ -585,6 +585,55 @@ def test_x3_prev_year_items():
     y2[("admin_license", "prev_year_items")] = 100
     x3 = of(run(frame(t2("a", y1) + t2("b", y2)), reps), "X-3", "warning")
     assert x3[["report_id", "row", "expected", "actual"]].values.tolist() == [["b", "admin_license", 92.0, 100.0]]
+
+
+def legacy_cells(rid: str, figures: dict[str, tuple]) -> list[dict]:
+    """A pre-2019 统计表: row → (本年度, 历年累计); a value None is a blank cell, "absent" leaves it out."""
+    out = []
+    for row, pair in figures.items():
+        unit = "万元" if row == "fee_amount" else "件"
+        for col, v in zip(("this_year", "cumulative"), pair):
+            if v != "absent":
+                out.append(cell(rid, "legacy", row, col, v, unit=unit))
+    return out
+
+
+def test_l_cum_pre2019_cumulative_rolls_forward():
+    reps = reports(("y2014", 2014, "pre2019"), ("y2015", 2015, "pre2019"))
+    y1 = {"requests_received": (30, 128), "granted": (20, 90), "fee_amount": (0.0, 0.12),
+          "admin_review": (1, "absent"), "litigation": (0, 2)}
+    y2 = {"requests_received": (23, 151), "granted": (15, 105), "fee_amount": (0.004, 0.125),
+          "admin_review": (0, 4), "litigation": (None, 2)}
+    issues = run(frame(legacy_cells("y2014", y1) + legacy_cells("y2015", y2)), reps)
+    # 128 + 23 = 151, 90 + 15 = 105, 0.12 + 0.004 ≈ 0.125 (万元, to 0.01); 2014 printed no 累计 for 复议
+    assert findings(issues, "L-CUM").empty
+    skipped = of(issues, "L-CUM", "info")  # 2015's 本年度 of 诉讼 is blank: cannot be checked, said so
+    assert skipped[["report_id", "row"]].values.tolist() == [["y2015", "litigation"]]
+    y2["requests_received"] = (23, 150)
+    issues = run(frame(legacy_cells("y2014", y1) + legacy_cells("y2015", y2)), reps)
+    cum = of(issues, "L-CUM", "warning")
+    assert cum[["report_id", "table", "row", "col", "expected", "actual"]].values.tolist() == [
+        ["y2015", "legacy", "requests_received", "cumulative", 151.0, 150.0]]
+    assert "受理依申请公开信息总数" in cum.message.iloc[0] and "历年累计=150" in cum.message.iloc[0]
+    assert "y2014" in cum.message_en.iloc[0]
+    # only consecutive years of one agency compare
+    gap = reports(("y2014", 2013, "pre2019"), ("y2015", 2015, "pre2019"))
+    assert of(run(frame(legacy_cells("y2014", y1) + legacy_cells("y2015", y2)), gap), "L-CUM").empty
+
+
+def test_l_cum_two_publishers_of_one_key_compare_each_with_its_own_previous_report():
+    """平潭县人民政府 and 平潭综合实验区 share a key but both reported in 2012 and 2013 (the pre-2019 corpus)."""
+    reps = reports(("county12", 2012, "pre2019"), ("zone12", 2012, "pre2019"), ("county13", 2013, "pre2019"),
+                   ("zone13", 2013, "pre2019"))
+    reps["agency"] = ["平潭县人民政府", "平潭综合实验区", "平潭县人民政府", "平潭综合实验区"]
+    values = frame(legacy_cells("county12", {"proactive_published": (2026, 3542)})
+                   + legacy_cells("zone12", {"proactive_published": (739, 4359)})
+                   + legacy_cells("county13", {"proactive_published": (1853, 5395)})
+                   + legacy_cells("zone13", {"proactive_published": (100, 4459)}))
+    assert findings(run(values, reps), "L-CUM").empty  # 3542 + 1853 = 5395, 4359 + 100 = 4459
+    values.loc[(values.report_id == "zone13") & (values.col == "cumulative"), "value"] = 4460.0
+    cum = of(run(values, reps), "L-CUM", "warning")
+    assert cum[["report_id", "expected", "actual"]].values.tolist() == [["zone13", 4459.0, 4460.0]]
 
 
 # ------------------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+from openpyxl.styles import Side
+from openpyxl.utils.cell import range_boundaries
 import pandas as pd
 import pytest
 
@@ -149,6 +151,23 @@ def test_long_sheet_is_the_values_table(corpus: discl.Corpus, wb: openpyxl.Workb
             assert got["value"] == pytest.approx(rec.value)
 
 
+def test_long_sheet_labels_pre2019_rows_in_chinese(tmp_path: Path) -> None:
+    """A pre-2019 report's ``legacy`` cells carry the 统计表's Chinese labels (templates.yaml, legacy:)."""
+    reports = pd.DataFrame({"report_id": ["old"], "agency": ["平潭综合实验区"], "year": [2015],
+                            "template": ["pre2019"], "status": ["ok"]})
+    cells = [("requests_received", "this_year", 23.0), ("requests_received", "cumulative", 151.0),
+             ("proactive_published", "this_year", 425.0), ("fee_amount", "cumulative", 0.0)]
+    values = pd.DataFrame({"report_id": "old", "table": "legacy", "row": [r for r, _, _ in cells],
+                           "col": [c for _, c, _ in cells], "value": [v for _, _, v in cells], "unit": "件",
+                           "raw": "", "flags": ""})
+    wb = openpyxl.load_workbook(corpus_to_excel(reports, values, pd.DataFrame(), tmp_path / "c.xlsx"))
+    ws = wb[SHEETS["values"]]
+    cols = header_index(ws)
+    got = [(ws.cell(r, cols["row_zh"]).value, ws.cell(r, cols["col_zh"]).value) for r in range(3, ws.max_row + 1)]
+    assert got == [("受理依申请公开信息总数", "本年度"), ("受理依申请公开信息总数", "历年累计"), ("主动公开信息数", "本年度"),
+                   ("政府信息公开收费减免金额", "历年累计")]
+
+
 def test_overview_one_row_per_report_with_counts(corpus: discl.Corpus, wb: openpyxl.Workbook) -> None:
     ws = wb[SHEETS["overview"]]
     cols, rows = header_index(ws), row_index(ws)
@@ -220,6 +239,58 @@ def test_frozen_headers_filters_formats_font(wb: openpyxl.Workbook) -> None:
                 assert ws.cell(r, c).number_format == "0"
     assert all(c.font.name == FONT_NAME for c in all_cells(wb) if c.value is not None)
     assert ws.column_dimensions["A"].width >= 10
+
+
+#: hand-placed reports of two cities and a municipality, out of order: (agency, province, city, county, code, level)
+_PLACED = [("淮安市洪泽区人民政府", "江苏省", "淮安市", "洪泽区", "320813", "county"),
+           ("福州市鼓楼区人民政府", "福建省", "福州市", "鼓楼区", "350102", "county"),
+           ("淮安市人民政府", "江苏省", "淮安市", None, "320800", "city"),
+           ("上海市浦东新区人民政府", "上海市", None, "浦东新区", "310115", "county"),
+           ("淮安市清江浦区人民政府", "江苏省", "淮安市", "清江浦区", "320812", "county"),
+           ("某局", None, None, None, None, None),
+           ("淮安市财政局", "江苏省", "淮安市", None, "320800", "department"),
+           ("淮安市淮阴区人民政府", "江苏省", "淮安市", "淮阴区", "320804", "county")]
+#: by code, a city's government and departments before its districts; a municipality's district under it
+_PLACED_ORDER = [("上海市浦东新区人民政府", "上海市"), ("淮安市人民政府", "淮安市"), ("淮安市财政局", "淮安市"),
+                 ("淮安市淮阴区人民政府", "淮安市"), ("淮安市清江浦区人民政府", "淮安市"), ("淮安市洪泽区人民政府", "淮安市"),
+                 ("福州市鼓楼区人民政府", "福州市"), ("某局", None)]
+
+
+def test_sheets_group_reports_by_city_in_code_order(tmp_path: Path) -> None:
+    reports = pd.DataFrame([{"report_id": f"r{i}-{y}", "agency": a, "year": y, "province": prov, "city": city,
+                             "county": county, "region_code": code, "level": level,
+                             "agency_key": f"{code}:{a}" if code else a, "template": "gb2021", "status": "ok"}
+                            for i, (a, prov, city, county, code, level) in enumerate(_PLACED) for y in (2024, 2023)])
+    values = pd.DataFrame({"report_id": reports["report_id"], "table": "requests", "row": "new_received",
+                           "col": "total", "value": 1.0, "unit": "件", "raw": "1", "flags": ""})
+    issues = pd.DataFrame(columns=["report_id", "rule", "severity"])
+    wb = openpyxl.load_workbook(corpus_to_excel(reports, values, issues, tmp_path / "c.xlsx"))
+    expected = [(a, y, city) for a, city in _PLACED_ORDER for y in (2023, 2024)]
+    for name in (SHEETS["overview"], SHEETS["requests"], SHEETS["shares"]):
+        ws = wb[name]
+        cols = header_index(ws)
+        got = [(ws.cell(r, cols["agency"]).value, ws.cell(r, cols["year"]).value, ws.cell(r, cols["city"]).value)
+               for r in range(3, ws.max_row + 1)]
+        assert got == expected, name
+        # a rule above the first row of each other city: 淮安市 (row 5), 福州市 (15), none (17)
+        ruled = [r for r in range(3, ws.max_row + 1) if (ws.cell(r, 1).border.top or Side()).style]
+        assert ruled == [5, 15, 17], name
+        min_col, _, max_col, _ = range_boundaries(ws.auto_filter.ref)
+        assert min_col <= cols["city"] <= max_col  # the city column can be filtered
+    ws = wb[SHEETS["overview"]]
+    cols = header_index(ws)
+    levels = [ws.cell(r, cols["level"]).value for r in range(3, ws.max_row + 1)]
+    assert levels[:6] == ["县级", "县级", "市级", "市级", "部门", "部门"] and levels[-1] is None
+
+
+def test_samples_workbook_keeps_each_city_together(wb: openpyxl.Workbook) -> None:
+    ws = wb[SHEETS["requests"]]
+    cols = header_index(ws)
+    codes = [ws.cell(r, cols["region_code"]).value for r in range(3, ws.max_row + 1)]
+    cities = [ws.cell(r, cols["city"]).value for r in range(3, ws.max_row + 1)]
+    assert codes == sorted(codes) and None not in codes
+    blocks = [c for i, c in enumerate(cities) if i == 0 or c != cities[i - 1]]
+    assert len(blocks) == len(set(blocks)) and {"淮安市", "福州市", "威海市"} <= set(blocks)
 
 
 # ------------------------------------------------------------------------------------------------

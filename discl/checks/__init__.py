@@ -4,7 +4,8 @@ The checks implement ``checks.list`` of the format spec (``format.md`` §7):
 
 * per report (:mod:`.report`): T3-R1..R5 (table 三), T4-R1..R4 (table 四), T2-R1, T2-S1, T2-S2
   (table 二); the sums are the identities of the templates (``templates.identities()``);
-* across years of the same agency (``reports.agency_key``, :mod:`.cross_year`): X-1, X-2, X-3;
+* across years of the same agency (``reports.agency_key``, :mod:`.cross_year`): X-1, X-2, X-3 and, for
+  pre-2019 reports (table ``legacy``), L-CUM (历年累计 rolled forward);
 * against the narrative text, when it is given (:mod:`.narrative`): N-1 (numbers stated in sections
   一/六) and Y-TEXT (sections 一 and 五 copied from the previous year's report).
 

@@ -23,6 +23,7 @@ from .rules import EXCESS, EXCESS_NOTE, IMPUTED_NOTE, MISSING_STATES, RULES, SKI
 __all__ = ["Issues", "fmt", "pct"]
 
 #: the numerals of the sections that are not a table (Y-TEXT names them: 第一部分)
+_LEGACY = templates.legacy()
 _SECTION_NUMERALS = {s.id: s.numeral for s in templates.sections() if s.table is None}
 
 
@@ -56,7 +57,11 @@ def _cells_text(keys: Iterable[Key]) -> str:
 
 def _zh(table: str | None, axis: str, id_: str | None) -> str | None:
     """The template's Chinese label of a row/col id (the id itself when unknown)."""
-    if id_ is None or table not in templates.TABLE_IDS:
+    if id_ is None:
+        return id_
+    if table == _LEGACY.table:  # the pre-2019 统计表
+        return _LEGACY.label(axis, id_)
+    if table not in templates.TABLE_IDS:
         return id_
     return templates.zh_label(table, axis, id_)
 

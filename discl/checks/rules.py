@@ -92,6 +92,12 @@ RULES: dict[str, dict[str, str]] = {
         "zh": "「{row_zh}」：上一年项目数量={actual}，而上一年度报告的上一年项目数量+本年增/减={expected}（{detail}）",
         "en": "{row}: prev_year_items = {actual} but the previous report's prev_year_items + items_change = {expected} ({detail})",
     },
+    "L-CUM": {
+        "severity": "warning", "table": "legacy",
+        "zh": "「{row_zh}」：历年累计={actual}，而上一年度报告（{detail}）的历年累计+本年度={expected}，不一致",
+        "en": "{row}: cumulative = {actual} but the previous year's report ({detail}) cumulative + this year's "
+              "this_year = {expected}",
+    },
     "N-1": {
         "severity": "info", "table": "",
         "zh": "正文称「{detail}」（{actual}），表格中对应数字为{expected}（{row}/{col}）",

@@ -18,14 +18,16 @@ from typing import Any
 import pandas as pd
 
 from .. import templates
+from ..analysis import place_order
+from ..labels import LEVEL_ZH, legacy_zh
 from ..schema import COLUMNS
 from .notes import MARK_ORDER
 from .records import Key, is_missing, records, text_of
 
 __all__ = ["FREEZE_KEY_COLS", "INT_FORMAT", "MONEY_FORMAT", "REPORT_KEYS", "SHARE_FORMAT", "SHEETS", "Column",
-           "SheetData", "build_sheets", "col_label", "issues_sheet", "legend_sheet", "outcome_rows",
-           "overview_sheet", "procurement_sheet", "row_label", "shares_sheet", "table_cells", "values_sheet",
-           "wide_sheet"]
+           "SheetData", "build_sheets", "city_of", "city_starts", "col_label", "issues_sheet", "legend_sheet",
+           "outcome_rows", "overview_sheet", "procurement_sheet", "row_label", "shares_sheet",
+           "table_cells", "values_sheet", "wide_sheet"]
 
 #: Sheet names by role (the three table sheets are keyed by the table id).
 SHEETS: dict[str, str] = {
@@ -47,11 +49,16 @@ MONEY_FORMAT = "0.00"
 SHARE_FORMAT = "0.0%"
 
 # Columns that identify a report at the left of every per-report sheet: (id, Chinese header, width).
+# ``city`` is the city the report belongs to (:func:`city_of`), so that one city's reports can be filtered;
+# the rows are sorted by 行政区划代码 (:func:`place_order`), which keeps each city's reports together.
 REPORT_KEYS: tuple[tuple[str, str, float], ...] = (
-    ("agency", "机构", 24), ("year", "年度", 7), ("region", "地区", 14), ("template", "模板", 8),
-    ("report_id", "报告编号", 18),
+    ("agency", "机构", 24), ("year", "年度", 7), ("city", "城市", 10), ("region_code", "区划代码", 9),
+    ("template", "模板", 8), ("report_id", "报告编号", 18),
 )
 FREEZE_KEY_COLS = 2  # agency and year stay visible when scrolling right
+#: the reports columns the sheets read to place and order a report (``discl.regions``)
+_PLACE_FIELDS = ("agency", "agency_key", "year", "template", "report_id", "region", "province", "city", "county",
+                 "region_code", "level")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -86,29 +93,61 @@ class SheetData:
     wrap_header: bool = False
     #: False for a long data sheet that is for filtering, not for paper: only its header rows print
     printed: bool = True
+    #: data rows (0-based) that begin another city's reports: a rule is drawn above them
+    group_starts: list[int] = field(default_factory=list)
+
+
+def city_of(rec: dict[str, Any]) -> str | None:
+    """The city a report belongs to, for grouping: ``reports.city``; for a district directly under a
+    municipality (or a county directly under a province) the province; none for a provincial body.
+
+    >>> city_of({"city": "淮安市", "county": "洪泽区", "province": "江苏省"})
+    '淮安市'
+    >>> city_of({"city": None, "county": "浦东新区", "province": "上海市"}), city_of({"province": "上海市"})
+    ('上海市', None)
+    """
+    if not is_missing(rec.get("city")):
+        return text_of(rec["city"])
+    if not is_missing(rec.get("county")) and not is_missing(rec.get("province")):
+        return text_of(rec["province"])
+    return None
 
 
 def _report_meta(reports: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """report_id → its first row of ``reports`` (the key columns)."""
+    """report_id → its first row of ``reports`` (the key and place columns), ``city`` as :func:`city_of`."""
     out: dict[str, dict[str, Any]] = {}
-    for rec in records(reports, [k for k, _, _ in REPORT_KEYS]):
-        out.setdefault(text_of(rec["report_id"]), rec)
+    for rec in records(reports, list(_PLACE_FIELDS)):
+        rid = text_of(rec["report_id"])
+        if rid not in out:
+            out[rid] = {**rec, "city": city_of(rec)}
     return out
 
 
 def _ordered_report_ids(reports: pd.DataFrame, ids: Iterable[str]) -> list[str]:
-    """``ids`` sorted by agency, year, report_id; ids unknown to ``reports`` come last (values never lost)."""
+    """``ids`` in :func:`place_order`; ids unknown to ``reports`` come last (values never lost)."""
     wanted = list(dict.fromkeys(ids))
     meta = _report_meta(reports)
 
     def sort_key(rid: str) -> tuple:
         m = meta.get(rid)
-        if m is None:
-            return (2, "", 0, rid)
-        agency, year = m["agency"], m["year"]
-        return (1 if is_missing(agency) else 0, text_of(agency), -1 if is_missing(year) else int(year), rid)
+        return (2, ()) if m is None else (1, place_order(m))
 
     return sorted(wanted, key=sort_key)
+
+
+def city_starts(sheet: SheetData) -> list[int]:
+    """Data rows (after the first) of a sheet with a ``city`` column where another city begins.
+
+    >>> sh = SheetData("x", [Column("城市", "city")], rows=[["淮安市"], ["淮安市"], ["福州市"], [None]])
+    >>> city_starts(sh)
+    [2, 3]
+    """
+    ids = [c.id for c in sheet.columns]
+    if "city" not in ids:
+        return []
+    j = ids.index("city")
+    cities = [text_of(r[j]) for r in sheet.rows]
+    return [i for i in range(1, len(cities)) if cities[i] != cities[i - 1]]
 
 
 def _key_columns() -> list[Column]:
@@ -172,6 +211,8 @@ def _cell_format(table: str, col: str) -> str:
 def overview_sheet(reports: pd.DataFrame, issues: pd.DataFrame) -> SheetData:
     """One row per report: who, when, template, status, error, and its count of errors and warnings."""
     cols = [Column("机构", "agency", None, 24), Column("地区", "region", None, 14),
+            Column("城市", "city", None, 10), Column("区划代码", "region_code", None, 13),
+            Column("层级", "level", None, 9),
             Column("年度", "year", INT_FORMAT, 7), Column("模板", "template", None, 8),
             Column("状态", "status", None, 8), Column("错误代码", "error_code", None, 12),
             Column("错误", "error", None, 40), Column("错误数", "n_errors", INT_FORMAT, 8),
@@ -179,8 +220,11 @@ def overview_sheet(reports: pd.DataFrame, issues: pd.DataFrame) -> SheetData:
             Column("格式", "format", None, 7), Column("标题", "title", None, 36),
             Column("文件", "path", None, 40), Column("报告编号", "report_id", None, 18)]
     counts = _severity_counts(issues)
+    ids = [c.id for c in cols]
     sheet = SheetData(SHEETS["overview"], cols, freeze_cols=1)
-    recs = records(reports, [c.id for c in cols if c.id not in ("n_errors", "n_warnings")])
+    placed = ("city", "level", "n_errors", "n_warnings")  # from the place (city_of) or computed here
+    recs = records(reports, [c.id for c in cols if c.id not in placed])
+    meta = _report_meta(reports)
     order = _ordered_report_ids(reports, (text_of(r) for r in reports["report_id"]))
     by_id: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for rec in recs:
@@ -189,15 +233,17 @@ def overview_sheet(reports: pd.DataFrame, issues: pd.DataFrame) -> SheetData:
         for rec in by_id[rid]:
             n_err, n_warn = counts.get((rid, "error"), 0), counts.get((rid, "warning"), 0)
             i = len(sheet.rows)
-            sheet.rows.append([n_err if c.id == "n_errors" else n_warn if c.id == "n_warnings" else rec[c.id]
-                               for c in cols])
+            level = text_of(meta[rid].get("level"))
+            computed = {"n_errors": n_err, "n_warnings": n_warn, "city": meta[rid]["city"],
+                        "level": LEVEL_ZH.get(level, level or None)}
+            sheet.rows.append([computed[c.id] if c.id in computed else rec[c.id] for c in cols])
             status = text_of(rec["status"])
             if status in ("failed", "partial"):
-                sheet.fills[(i, 4)] = "error" if status == "failed" else "warning"
+                sheet.fills[(i, ids.index("status"))] = "error" if status == "failed" else "warning"
             if n_err:
-                sheet.fills[(i, 7)] = "error"
+                sheet.fills[(i, ids.index("n_errors"))] = "error"
             if n_warn:
-                sheet.fills[(i, 8)] = "warning"
+                sheet.fills[(i, ids.index("n_warnings"))] = "warning"
     return sheet
 
 
@@ -346,14 +392,16 @@ def values_sheet(reports: pd.DataFrame, values: pd.DataFrame) -> SheetData:
     sheet = SheetData(SHEETS["values"], cols, freeze_cols=1, printed=False)
     meta = _report_meta(reports)
     value_col = [c.id for c in cols].index("value")
-    known = set(templates.TABLE_IDS)
+    known, old_table = set(templates.TABLE_IDS), templates.legacy().table
     for i, rec in enumerate(records(values, ["report_id", "table", "row", "col", "value", "unit", "raw", "flags",
                                               "page", "cell", "bbox"])):
         rid, table, row, col = (text_of(rec[k]) for k in ("report_id", "table", "row", "col"))
         m = meta.get(rid, {})
-        extra = {"agency": m.get("agency"), "year": m.get("year"),
-                 "row_zh": row_label(table, row) if table in known else None,
-                 "col_zh": col_label(table, col) if table in known else None}
+        extra = {"agency": m.get("agency"), "year": m.get("year"), "row_zh": None, "col_zh": None}
+        if table in known:
+            extra.update(row_zh=row_label(table, row), col_zh=col_label(table, col))
+        elif table == old_table:  # a pre-2019 report's 统计表 (templates.yaml, legacy:)
+            extra.update(row_zh=legacy_zh("row", row), col_zh=legacy_zh("col", col))
         sheet.rows.append([extra[c.id] if c.id in extra else rec[c.id] for c in cols])
         sheet.sources[(i, value_col)] = ((rid, table, row, col),)
         if text_of(rec["unit"]) == "万元":
@@ -392,7 +440,10 @@ def build_sheets(reports: pd.DataFrame, values: pd.DataFrame, issues: pd.DataFra
     reports = _with_columns(reports, COLUMNS["reports"])
     values = _with_columns(values, COLUMNS["values"])
     issues = _with_columns(issues, COLUMNS["issues"])
-    return ([overview_sheet(reports, issues)]
-            + [wide_sheet(t, reports, values) for t in templates.TABLE_IDS]
-            + [shares_sheet(reports, values), procurement_sheet(reports, values), issues_sheet(reports, issues),
-               values_sheet(reports, values), legend_sheet()])
+    sheets = ([overview_sheet(reports, issues)]
+              + [wide_sheet(t, reports, values) for t in templates.TABLE_IDS]
+              + [shares_sheet(reports, values), procurement_sheet(reports, values), issues_sheet(reports, issues),
+                 values_sheet(reports, values), legend_sheet()])
+    for sheet in sheets:
+        sheet.group_starts = city_starts(sheet)
+    return sheets

@@ -21,7 +21,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -30,7 +30,7 @@ from .records import Key, is_missing, text_of
 from .safe import atomic_write, clean_text, is_formula_like
 from .sheets import INT_FORMAT, Column, SheetData, build_sheets
 
-__all__ = ["BODY_STYLE", "COMMENT_AUTHOR", "FILLS", "FONT_NAME", "HEADER_ROWS", "HEADER_STYLE", "ID_STYLE",
+__all__ = ["BODY_STYLE", "CITY_BORDER", "COMMENT_AUTHOR", "FILLS", "FONT_NAME", "HEADER_ROWS", "HEADER_STYLE", "ID_STYLE",
            "corpus_to_excel", "write_sheet"]
 
 #: SimSun (宋体) ships with every Windows since 2000 (also non-Chinese locales with East Asian support) and with
@@ -47,6 +47,8 @@ FILLS = {
 }
 
 HEADER_ROWS = 2  # Chinese labels, then ids
+#: the rule drawn above the first report of another city (sheets sorted by 行政区划代码)
+CITY_BORDER = Border(top=Side(style="medium", color="595959"))
 BODY_STYLE, HEADER_STYLE, ID_STYLE = "discl body", "discl header", "discl id"
 COMMENT_AUTHOR = "discl"
 
@@ -178,6 +180,9 @@ def write_sheet(ws: Worksheet, sheet: SheetData, notes: CellNotes) -> None:
                 cell.fill = FILLS[sheet.fills[(i, j)]]
             if (i, j) in sheet.sources:
                 _decorate(cell, sheet.sources[(i, j)], notes)
+    for i in sheet.group_starts:  # each city's reports as a block, also on paper
+        for j in range(len(sheet.columns)):
+            ws.cell(row=HEADER_ROWS + 1 + i, column=j + 1).border = CITY_BORDER
     last_col = get_column_letter(max(1, len(sheet.columns)))
     # freeze both header rows and the identifying columns; the filter sits on the id row
     ws.freeze_panes = f"{get_column_letter(sheet.freeze_cols + 1)}{HEADER_ROWS + 1}"
