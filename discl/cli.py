@@ -310,6 +310,7 @@ def check(
     """Run the consistency checks again on an ingest output, print them by report and rule."""
     import pandas as pd
 
+    from .batch.writer import DATASET_DIR, write_dataset_table
     from .checks import values_to_issues
 
     if not (folder / "values.parquet").exists():
@@ -325,6 +326,8 @@ def check(
     tmp = folder / "issues.parquet.tmp"
     issues.to_parquet(tmp, index=False)
     os.replace(tmp, folder / "issues.parquet")
+    if (folder / DATASET_DIR).is_dir():  # the dataset says what the single file says
+        write_dataset_table(folder, "issues", issues, reports)
     _print_findings(reports, issues)
     n_err = int((issues["severity"] == "error").sum())
     raise typer.Exit(1 if strict and n_err else 0)
@@ -480,6 +483,7 @@ def agencies(
     from rich.markup import escape
 
     from .analysis import agencies as list_agencies
+    from .batch.writer import DATASET_DIR, write_dataset_table
     from .regions import apply_agency_map, read_agency_map
 
     if not (folder / "reports.parquet").exists():
@@ -498,6 +502,8 @@ def agencies(
             tmp = folder / "reports.parquet.tmp"
             reports.to_parquet(tmp, index=False)
             os.replace(tmp, folder / "reports.parquet")
+            if (folder / DATASET_DIR).is_dir():
+                write_dataset_table(folder, "reports", reports, reports)
     elif apply:
         _usage("--apply needs a mapping (--map agencies.csv)")
     table = list_agencies(reports)

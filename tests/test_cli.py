@@ -181,6 +181,26 @@ def test_check_shows_a_repeated_message_once_with_its_count(tmp_path):
     assert res.output.count(message) == 1
 
 
+def test_check_writes_the_dataset_issues_with_issues_parquet(tmp_path):
+    out = _two_years_with_a_bad_file(tmp_path)
+    values = pd.read_parquet(out / "values.parquet")
+    before = pd.read_parquet(out / "issues.parquet")
+    # a figure edited by hand: check finds new errors and must write them to both places
+    cell = values.index[(values["table"] == "review_litigation") & values["value"].notna()][0]
+    values.loc[cell, "value"] += 7
+    values.to_parquet(out / "values.parquet", index=False)
+    res = runner.invoke(app, ["check", str(out)])
+    assert res.exit_code == 0, res.output
+    single = pd.read_parquet(out / "issues.parquet")
+    assert (single["severity"] == "error").sum() > (before["severity"] == "error").sum()
+    ds = pd.read_parquet(out / "dataset" / "issues")
+    key = ["report_id", "rule", "table", "row", "col", "message"]
+    pd.testing.assert_frame_equal(ds.drop(columns="year").sort_values(key).reset_index(drop=True),
+                                  single.sort_values(key).reset_index(drop=True))
+    year_of = pd.read_parquet(out / "reports.parquet").set_index("report_id")["year"]
+    assert (ds["year"] == ds["report_id"].map(year_of)).all()
+
+
 @pytest.mark.parametrize("command", ["", "ingest", "check", "show", "export", "report", "samples"])
 def test_help_has_no_type_noise(command):
     res = runner.invoke(app, [*command.split(), "--help"], terminal_width=120)
