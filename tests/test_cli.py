@@ -231,7 +231,7 @@ def test_unreadable_files_in_a_folder_are_counted_as_skipped(tmp_path):
     res = _ingest(str(d), "--out", str(tmp_path / "out"))
     assert res.exit_code == 0, res.output
     assert "skipped 3 files discl does not read (2 .xlsx, 1 .zip)" in res.output
-    assert "total: 1 files" in res.output
+    assert "total: 1 file —" in res.output and "1 files" not in res.output
 
 
 def _readme() -> str:
