@@ -75,6 +75,11 @@ def _n(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else plural or word + 's'}"
 
 
+#: how ingest names the files it skips by their ``downloads.role`` (one, several)
+_FETCH_ROLES = {"index": ("index page", "index pages"),
+                "wrapper": ("page wrapping its report's attachment", "pages wrapping their report's attachment")}
+
+
 def _usage(msg: str) -> None:
     err.print(f"[red]error:[/red] {msg}")
     raise typer.Exit(2)
@@ -111,6 +116,7 @@ def ingest(
     from .sources import iter_files
     from .batch import BatchSettings, ingest as run_batch
     from .batch.inputs import INPUTS_FILE, outside, readable_extensions, skipped_files
+    from .batch.provenance import Provenance
     from .batch.run import plan_for
     from .pipeline import printable_path
 
@@ -137,7 +143,14 @@ def ingest(
 
     def run():
         nonlocal n_files, count
-        n_files = sum(1 for _ in outside(iter_files(plan.walk), out))
+        fetch_pages: list[tuple[str, str]] = []
+        prov = Provenance.for_roots(plan.walk)
+        n_files = sum(1 for _ in prov.reports_only(outside(iter_files(plan.walk), out), plan.walk, fetch_pages))
+        if fetch_pages:
+            roles = Counter(role for _, role in fetch_pages)
+            kinds = ", ".join(f"{n} {_FETCH_ROLES[r][n != 1]}" for r, n in sorted(roles.items()))
+            console.print(escape(f"skipped {_n(len(fetch_pages), 'file')} discl fetch recorded as no report "
+                                 f"({kinds}; listed in downloads.parquet)"))
         skipped = list(outside(skipped_files(plan.walk), out))
         if skipped:
             by_ext = Counter(os.path.splitext(f)[1].lower() or "(no extension)" for f in skipped)
