@@ -238,6 +238,19 @@ def _readme() -> str:
     return (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("command", ["show", "samples"])
+def test_readme_use_shows_every_option_of_show_and_samples(command):
+    import typer.main
+
+    use = _readme().split("## Use", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    lines = [ln for ln in use.splitlines() if f"discl {command} " in ln]
+    cmd = typer.main.get_command(app).commands[command]
+    options = [o for p in cmd.params if p.param_type_name == "option" for o in p.opts if o.startswith("--")]
+    assert options
+    for opt in options:
+        assert any(opt in ln for ln in lines), f"README's Use has no `discl {command} ... {opt}` line"
+
+
 def test_readme_python_example_runs_on_what_make_demo_writes(tmp_path, monkeypatch):
     """The README's Python block, run where `make demo` would have run (samples, then ingest)."""
     from discl.render import write_samples
