@@ -66,13 +66,18 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, cls=_Group,
                   help="Read 政府信息公开工作年度报告 into tidy tables (reports / values / issues).")
 
 
-def _n(n: int, word: str) -> str:
-    """``3 files``, ``1 file``.
+def _n(n: int, word: str, plural: str | None = None) -> str:
+    """``3 files``, ``1 file`` (``plural`` when it is not ``word`` + s).
 
-    >>> _n(1, "file"), _n(0, "file")
-    ('1 file', '0 files')
+    >>> _n(1, "file"), _n(0, "file"), _n(2, "agency", "agencies"), _n(1, "agency", "agencies")
+    ('1 file', '0 files', '2 agencies', '1 agency')
     """
-    return f"{n} {word}{'' if n == 1 else 's'}"
+    return f"{n} {word if n == 1 else plural or word + 's'}"
+
+
+#: how ingest names the files it skips by their ``downloads.role`` (one, several)
+_FETCH_ROLES = {"index": ("index page", "index pages"),
+                "wrapper": ("page wrapping its report's attachment", "pages wrapping their report's attachment")}
 
 
 def _usage(msg: str) -> None:
@@ -111,6 +116,7 @@ def ingest(
     from .sources import iter_files
     from .batch import BatchSettings, ingest as run_batch
     from .batch.inputs import INPUTS_FILE, outside, readable_extensions, skipped_files
+    from .batch.provenance import Provenance
     from .batch.run import plan_for
     from .pipeline import printable_path
 
@@ -137,7 +143,14 @@ def ingest(
 
     def run():
         nonlocal n_files, count
-        n_files = sum(1 for _ in outside(iter_files(plan.walk), out))
+        fetch_pages: list[tuple[str, str]] = []
+        prov = Provenance.for_roots(plan.walk)
+        n_files = sum(1 for _ in prov.reports_only(outside(iter_files(plan.walk), out), plan.walk, fetch_pages))
+        if fetch_pages:
+            roles = Counter(role for _, role in fetch_pages)
+            kinds = ", ".join(f"{n} {_FETCH_ROLES[r][n != 1]}" for r, n in sorted(roles.items()))
+            console.print(escape(f"skipped {_n(len(fetch_pages), 'file')} discl fetch recorded as no report "
+                                 f"({kinds}; listed in downloads.parquet)"))
         skipped = list(outside(skipped_files(plan.walk), out))
         if skipped:
             by_ext = Counter(os.path.splitext(f)[1].lower() or "(no extension)" for f in skipped)
@@ -156,7 +169,7 @@ def ingest(
             rep = res.report
             style = _STATUS_STYLE.get(rep["status"], "white")
             what = (f"{rep.get('agency') or '?'} {rep.get('year') or '?'} {rep.get('template') or '?'} "
-                    f"{rep.get('n_values')} values") if rep["status"] != "failed" else (rep.get("error") or "")
+                    f"{_n(int(rep.get('n_values') or 0), 'value')}") if rep["status"] != "failed" else (rep.get("error") or "")
             extra = f" — {rep['error']}" if rep["status"] == "partial" and rep.get("error") else ""
             cached = " (unchanged)" if reused else ""
             # file names and messages come from documents: never read them as rich markup
@@ -174,13 +187,15 @@ def ingest(
         if n_files is None:
             err.print("interrupted while listing the files: nothing was read or written.")
         else:
-            err.print(escape(f"interrupted: {count} of {n_files} files were done and are saved in "
+            err.print(escape(f"interrupted: {count} of {_n(n_files, 'file')} {'was' if count == 1 else 'were'} "
+                             f"done and {'is' if count == 1 else 'are'} saved in "
                              f"{out / '.discl-cache'}; the tables in {out} were not updated. "
                              "Run the same command again to resume."))
         raise typer.Exit(130)
     counts = summary.counts
-    console.print(f"total: {summary.files} files — {counts.get('ok', 0)} ok, {counts.get('partial', 0)} partial, "
-                  f"{counts.get('failed', 0)} failed; {summary.n_values} values; {summary.n_errors} check errors; "
+    console.print(f"total: {_n(summary.files, 'file')} — {counts.get('ok', 0)} ok, {counts.get('partial', 0)} partial, "
+                  f"{counts.get('failed', 0)} failed; {_n(summary.n_values, 'value')}; "
+                  f"{_n(summary.n_errors, 'check error')}; "
                   f"{summary.read} read, {summary.reused} unchanged; {summary.seconds:.1f} s; written to {out}")
     console.print(f"changes to {out}: {summary.added} added, {summary.updated} updated, {summary.removed} removed "
                   f"({_n(len(summary.roots), 'input root')} in "
@@ -267,7 +282,8 @@ def fetch(
             task = progress.add_task("fetch", total=None)
             summary = run_fetch(targets, out, settings, index=index, years=span, refresh=refresh, on_row=show)
     except KeyboardInterrupt:
-        err.print(escape(f"interrupted: the {count} URLs done are kept ({out / JOURNAL_DIR}); run the same "
+        err.print(escape(f"interrupted: the {_n(count, 'URL')} done {'is' if count == 1 else 'are'} kept "
+                         f"({out / JOURNAL_DIR}); run the same "
                          "command again to resume."))
         raise typer.Exit(130)
     reasons = ", ".join(f"{n} {r}" for r, n in summary.reasons.most_common())
@@ -310,6 +326,7 @@ def check(
     """Run the consistency checks again on an ingest output, print them by report and rule."""
     import pandas as pd
 
+    from .batch.writer import DATASET_DIR, write_dataset_table
     from .checks import values_to_issues
 
     if not (folder / "values.parquet").exists():
@@ -325,6 +342,8 @@ def check(
     tmp = folder / "issues.parquet.tmp"
     issues.to_parquet(tmp, index=False)
     os.replace(tmp, folder / "issues.parquet")
+    if (folder / DATASET_DIR).is_dir():  # the dataset says what the single file says
+        write_dataset_table(folder, "issues", issues, reports)
     _print_findings(reports, issues)
     n_err = int((issues["severity"] == "error").sum())
     raise typer.Exit(1 if strict and n_err else 0)
@@ -358,7 +377,8 @@ def _print_findings(reports, issues) -> None:
     n_warn = int((shown["severity"] == "warning").sum())
     n_listed = shown["report_id"].nunique()
     n_checked = int((reports["status"] != "failed").sum())
-    console.print(f"total: {n_err} errors, {n_warn} warnings in {n_listed} of {n_checked} reports read"
+    console.print(f"total: {_n(n_err, 'error')}, {_n(n_warn, 'warning')} in {n_listed} of "
+                  f"{_n(n_checked, 'report')} read"
                   f" ({n_checked - n_listed} without findings); {_n(len(failed), 'file')} not read")
 
 
@@ -396,7 +416,7 @@ def show(
         err.print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(1)
     if not 1 <= page <= n_pages:
-        _usage(f"--page {page}: {escape(str(report))} has {n_pages} page(s) (1–{n_pages})")
+        _usage(f"--page {page}: {escape(str(report))} has {_n(n_pages, 'page')} (1–{n_pages})")
     r = read_report(report, checks=False)
     if r.meta["status"] == "failed":
         err.print(f"[red]error:[/red] {escape(str(r.meta['error']))}")
@@ -411,7 +431,7 @@ def show(
         err.print(f"[red]error:[/red] cannot write {escape(str(png))}: {escape(e.strerror or str(e))}")
         raise typer.Exit(1)
     what = "values" if boxes else "detected table cells (no value was read from this page)"
-    console.print(f"{len(boxes)} cells drawn on page {page}: {escape(out)} — numbered; the legend at the right "
+    console.print(f"{_n(len(boxes), 'cell')} drawn on page {page}: {escape(out)} — numbered; the legend at the right "
                   f"lists the {what}")
 
 
@@ -480,6 +500,7 @@ def agencies(
     from rich.markup import escape
 
     from .analysis import agencies as list_agencies
+    from .batch.writer import DATASET_DIR, write_dataset_table
     from .regions import apply_agency_map, read_agency_map
 
     if not (folder / "reports.parquet").exists():
@@ -498,6 +519,8 @@ def agencies(
             tmp = folder / "reports.parquet.tmp"
             reports.to_parquet(tmp, index=False)
             os.replace(tmp, folder / "reports.parquet")
+            if (folder / DATASET_DIR).is_dir():
+                write_dataset_table(folder, "reports", reports, reports)
     elif apply:
         _usage("--apply needs a mapping (--map agencies.csv)")
     table = list_agencies(reports)
@@ -507,7 +530,7 @@ def agencies(
         console.print(f"{escape(str(r.region_code or '------'))}  {escape(str(r.level or '?')):<10} "
                       f"{escape(r.names)}  ({escape(r.years)}; key {escape(r.agency_key)}){mark}")
     n_dup, n_unres = int(table["likely_duplicate"].sum()), int(table["unresolved"].sum())
-    console.print(f"{len(table)} agencies; {n_dup} with several spellings to confirm, {n_unres} without a region"
+    console.print(f"{_n(len(table), 'agency', 'agencies')}; {n_dup} with several spellings to confirm, {n_unres} without a region"
                   + (f"; mapping {mapping}" + (" written to reports.parquet" if apply else "") if mapping else ""))
     if csv is not None:
         table.to_csv(csv, index=False, encoding="utf-8-sig")
@@ -525,7 +548,7 @@ def samples(out: Path = typer.Argument(Path("data/raw"), help="folder to write t
     from .render.samples import remove_samples
 
     if remove:
-        console.print(f"{len(remove_samples(out))} sample reports removed from {escape(str(out))}")
+        console.print(f"{_n(len(remove_samples(out)), 'sample report')} removed from {escape(str(out))}")
         return
 
     try:
@@ -533,7 +556,7 @@ def samples(out: Path = typer.Argument(Path("data/raw"), help="folder to write t
     except ImportError as e:  # the sample PDFs need the optional reportlab (discl[samples])
         err.print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(1)
-    console.print(f"{len(paths)} sample reports written to {out}")
+    console.print(f"{_n(len(paths), 'sample report')} written to {out}")
 
 
 def main() -> None:  # console-script entry point

@@ -33,10 +33,16 @@ ISSUE_COLUMNS = ["report_id", "rule", "severity", "table", "row", "col", "expect
 #: or refused. ``status`` is the HTTP status, ``error`` a reason code (``http_404``, ``timeout``,
 #: ``too_large``, ``robots_disallowed``, ``local_address``, ``unsupported_scheme``, …; empty on success)
 #: and ``detail`` its words; ``path`` is relative to DIR; ``referrer`` the page an attachment or a report
-#: page was linked from; ``kind`` is ``index``, ``page`` or ``attachment``; ``agency``/``year`` are given
-#: by a CSV of URLs and override what ingest reads
+#: page was linked from; ``kind`` is ``index``, ``page`` or ``attachment`` (how the URL was reached);
+#: ``role`` what the file is to ``discl ingest``: ``report`` (a report page, or the report itself),
+#: ``attachment`` (a file linked from a report page), ``index`` (an index page) or ``wrapper`` (a page
+#: that only wraps its report, an attachment discl reads) — ingest skips ``index`` and ``wrapper``
+#: files; ``agency``/``year`` are given by a CSV of URLs and override what ingest reads
 DOWNLOAD_COLUMNS = ["url", "final_url", "status", "content_type", "path", "sha256", "bytes", "retrieved_at",
-                    "referrer", "error", "detail", "kind", "etag", "last_modified", "agency", "year"]
+                    "referrer", "error", "detail", "kind", "role", "etag", "last_modified", "agency", "year"]
+#: ``downloads.role`` values, and those whose files ingest does not read
+DOWNLOAD_ROLES = ("report", "attachment", "index", "wrapper")
+NOT_REPORT_ROLES = ("index", "wrapper")
 
 DTYPES: dict[str, dict[str, str]] = {
     "reports": {**{c: "string" for c in REPORT_COLUMNS},

@@ -72,14 +72,36 @@ def test_parallel_equals_serial_and_reuses_unchanged_files(tmp_path):
 
 
 def test_dataset_partitioned_by_year_reads_back(tmp_path):
+    """Every table of dataset/ reads with plain pd.read_parquet and pyarrow.dataset as its single file
+    (values and issues with the report's year added): no clash between a year=YYYY folder and the
+    reports' own year column, no categorical year, an unread year null rather than 0."""
+    import pyarrow.dataset as pads
+
     src = tmp_path / "in"
-    _write_reports(src, 6)
-    B.ingest([src], tmp_path / "out", batch=B.BatchSettings(workers=1))
-    ds = pd.read_parquet(tmp_path / "out" / "dataset" / "values")
-    single = pd.read_parquet(tmp_path / "out" / "values.parquet")
-    assert len(ds) == len(single)
-    years = sorted(p.name for p in (tmp_path / "out" / "dataset" / "values").iterdir())
-    assert "year=2019" in years and "year=2024" in years
+    _write_reports(src, 6)  # 2019 … 2024, and broken.txt: failed, no year
+    out = tmp_path / "out"
+    B.ingest([src], out, batch=B.BatchSettings(workers=1))
+    single = {name: pd.read_parquet(out / f"{name}.parquet") for name in ("reports", "values", "issues")}
+    year_of = single["reports"].set_index("report_id")["year"]
+    keys = {"reports": ["path"], "values": ["report_id", "table", "row", "col"],
+            "issues": ["report_id", "rule", "table", "row", "col", "message"]}
+    for name, one in single.items():
+        folder = out / "dataset" / name
+        ds = pd.read_parquet(folder)
+        via_arrow = pads.dataset(folder).to_table().to_pandas()
+        pd.testing.assert_frame_equal(ds, via_arrow)
+        assert str(ds["year"].dtype) == "Int64"
+        expected = one if name == "reports" else one.assign(year=one["report_id"].map(year_of).astype("Int64"))
+        assert list(ds.columns) == list(expected.columns)
+        pd.testing.assert_frame_equal(ds.sort_values(keys[name]).reset_index(drop=True),
+                                      expected.sort_values(keys[name]).reset_index(drop=True))
+    reports = pd.read_parquet(out / "dataset" / "reports")
+    assert reports.loc[reports["path"].str.endswith("broken.txt"), "year"].isna().all()
+    folders = sorted(p.name for p in (out / "dataset" / "reports").iterdir())
+    assert folders == ["2019", "2020", "2021", "2022", "2023", "2024", "unknown"]
+    # a filter on the year reads that year only
+    v2021 = pd.read_parquet(out / "dataset" / "values", filters=[("year", "==", 2021)])
+    assert len(v2021) and set(v2021["year"]) == {2021}
 
 
 def test_duplicate_content_is_recorded_once(tmp_path):

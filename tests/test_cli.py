@@ -181,6 +181,26 @@ def test_check_shows_a_repeated_message_once_with_its_count(tmp_path):
     assert res.output.count(message) == 1
 
 
+def test_check_writes_the_dataset_issues_with_issues_parquet(tmp_path):
+    out = _two_years_with_a_bad_file(tmp_path)
+    values = pd.read_parquet(out / "values.parquet")
+    before = pd.read_parquet(out / "issues.parquet")
+    # a figure edited by hand: check finds new errors and must write them to both places
+    cell = values.index[(values["table"] == "review_litigation") & values["value"].notna()][0]
+    values.loc[cell, "value"] += 7
+    values.to_parquet(out / "values.parquet", index=False)
+    res = runner.invoke(app, ["check", str(out)])
+    assert res.exit_code == 0, res.output
+    single = pd.read_parquet(out / "issues.parquet")
+    assert (single["severity"] == "error").sum() > (before["severity"] == "error").sum()
+    ds = pd.read_parquet(out / "dataset" / "issues")
+    key = ["report_id", "rule", "table", "row", "col", "message"]
+    pd.testing.assert_frame_equal(ds.drop(columns="year").sort_values(key).reset_index(drop=True),
+                                  single.sort_values(key).reset_index(drop=True))
+    year_of = pd.read_parquet(out / "reports.parquet").set_index("report_id")["year"]
+    assert (ds["year"] == ds["report_id"].map(year_of)).all()
+
+
 @pytest.mark.parametrize("command", ["", "ingest", "check", "show", "export", "report", "samples"])
 def test_help_has_no_type_noise(command):
     res = runner.invoke(app, [*command.split(), "--help"], terminal_width=120)
@@ -211,11 +231,24 @@ def test_unreadable_files_in_a_folder_are_counted_as_skipped(tmp_path):
     res = _ingest(str(d), "--out", str(tmp_path / "out"))
     assert res.exit_code == 0, res.output
     assert "skipped 3 files discl does not read (2 .xlsx, 1 .zip)" in res.output
-    assert "total: 1 files" in res.output
+    assert "total: 1 file —" in res.output and "1 files" not in res.output
 
 
 def _readme() -> str:
     return (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["show", "samples"])
+def test_readme_use_shows_every_option_of_show_and_samples(command):
+    import typer.main
+
+    use = _readme().split("## Use", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    lines = [ln for ln in use.splitlines() if f"discl {command} " in ln]
+    cmd = typer.main.get_command(app).commands[command]
+    options = [o for p in cmd.params if p.param_type_name == "option" for o in p.opts if o.startswith("--")]
+    assert options
+    for opt in options:
+        assert any(opt in ln for ln in lines), f"README's Use has no `discl {command} ... {opt}` line"
 
 
 def test_readme_python_example_runs_on_what_make_demo_writes(tmp_path, monkeypatch):

@@ -363,6 +363,35 @@ def test_fetch_ingest_gives_the_figures_of_ingesting_the_files_with_source_url(s
     assert ok["source_url"].notna().all() and len(ok) == 4
 
 
+def test_ingest_of_a_fetch_folder_skips_index_pages_and_wrappers_by_their_role(site, tmp_path):
+    out, direct = tmp_path / "fetched", tmp_path / "direct"
+    _fetch(site.url("/nb/"), "--index", "--years", "2020-2023", "--out", str(out), *FAST)
+    rows = _rows(out)
+    u = site.url
+    roles = {url: r["role"] for url, r in rows.items() if isinstance(r["path"], str)}
+    assert roles == {u("/nb/"): "index", u("/old/2020.html"): "report", u("/nb/2021.html"): "report",
+                     u("/nb/2022.html"): "report", u("/nb/2023.html"): "wrapper", u("/files/2023.pdf"): "attachment"}
+    assert set(pd.read_csv(out / "downloads.csv", encoding="utf-8-sig")["role"].dropna()) == \
+        {"index", "report", "wrapper", "attachment"}
+    res = runner.invoke(app, ["ingest", str(out), "--out", str(direct), "--workers", "1"])
+    assert res.exit_code == 0, res.output  # nothing read as a failed not_a_report
+    lines = [ln for ln in res.output.splitlines() if "discl fetch recorded" in ln]
+    assert lines == ["skipped 2 files discl fetch recorded as no report (1 index page, 1 page wrapping its "
+                     "report's attachment; listed in downloads.parquet)"], res.output
+    reports = pd.read_parquet(direct / "reports.parquet")
+    assert len(reports) == 4 and reports["status"].eq("ok").all(), reports[["path", "status", "error_code"]]
+    assert not reports["path"].str.contains("_index").any()
+    assert "total: 4 files — 4 ok" in res.output
+    # a folder fetched by a discl that recorded no role: its index pages are still known by their kind
+    old = pd.read_parquet(out / "downloads.parquet").drop(columns="role")
+    old.to_parquet(out / "downloads.parquet", index=False)
+    res = runner.invoke(app, ["ingest", str(out), "--out", str(tmp_path / "older"), "--workers", "1"])
+    assert "skipped 1 file discl fetch recorded as no report (1 index page;" in res.output, res.output
+    # a re-fetch records the roles again
+    _fetch(site.url("/nb/"), "--index", "--years", "2020-2023", "--out", str(out), *FAST)
+    assert {url: r["role"] for url, r in _rows(out).items() if isinstance(r["path"], str)} == roles
+
+
 def test_a_csv_of_urls_overrides_agency_and_year(site, tmp_path):
     out, ds = tmp_path / "fetched", tmp_path / "dataset"
     listing = tmp_path / "urls.csv"

@@ -256,11 +256,16 @@ def test_cli_agencies_lists_codes_years_and_duplicates(tmp_path):
 
     # the analyst's mapping decides the ambiguous one; --apply writes it back
     _write_map(out / "agencies.csv", [("鼓楼区人民政府", "", "350102", "")])
+    (out / "dataset" / "reports" / "2021").mkdir(parents=True)  # as ingest leaves it; stale after --apply
     res = CliRunner().invoke(app, ["agencies", str(out), "--apply"])
     assert res.exit_code == 0, res.output
     assert "0 without a region" in res.output
     rep = pd.read_parquet(out / "reports.parquet")
     assert rep.loc[rep["agency"] == "鼓楼区人民政府", "region_code"].tolist() == ["350102"]
+    # the dataset's reports say the same as reports.parquet
+    ds = pd.read_parquet(out / "dataset" / "reports")
+    assert ds.loc[ds["agency"] == "鼓楼区人民政府", "region_code"].tolist() == ["350102"]
+    assert len(ds) == len(rep) and sorted(ds["year"]) == sorted(rep["year"])
 
 
 def test_cli_agencies_bad_mapping_is_a_usage_error(tmp_path):

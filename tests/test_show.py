@@ -152,4 +152,4 @@ def test_show_draws_the_values_read_from_a_scanned_page_image(tmp_path):
     coloured = (np.abs(drawn[:, :, 0] - drawn[:, :, 1]) > 60) | (np.abs(drawn[:, :, 1] - drawn[:, :, 2]) > 60)
     assert coloured.sum() > 500  # boxes in colour on a grey page
     res = CliRunner().invoke(app, ["show", photo, "--page", "2", "--png", str(png)])
-    assert res.exit_code == 2 and "has 1 page(s)" in res.output and "Traceback" not in res.output
+    assert res.exit_code == 2 and "has 1 page (1–1)" in res.output and "Traceback" not in res.output

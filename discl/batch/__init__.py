@@ -12,7 +12,8 @@ The parent keeps the list of files, their hashes and report rows in a scratch SQ
 the fragments into the outputs and runs the cross-report checks agency group by agency group, so its
 memory depends neither on the number of files nor on their cells. Outputs are written atomically
 (temporary file + rename): the three single Parquet files and a dataset partitioned by year
-(``OUT/dataset/{reports,values,issues}/year=YYYY/``) that pandas, DuckDB and Dask read directly.
+(``OUT/dataset/{reports,values,issues}/YYYY/``, each file with a ``year`` column) that pandas,
+pyarrow, DuckDB and Dask read directly.
 
 The modules, one concern each: :mod:`~discl.batch.worker` (one file in a worker process),
 :mod:`~discl.batch.cache` (checkpoints), :mod:`~discl.batch.index` (the scratch index),

@@ -47,6 +47,7 @@ class BatchSummary:
     roots: list[str] = field(default_factory=list)  # every input root of the outputs (OUT/inputs.json)
     gone_roots: list[str] = field(default_factory=list)  # recorded roots that no longer exist (dropped)
     stale: list[str] = field(default_factory=list)  # derived files in OUT made from older tables
+    fetch_pages: int = 0  # files discl fetch recorded as index pages or attachment wrappers: not read
 
     @property
     def reports(self) -> pd.DataFrame:
@@ -99,7 +100,8 @@ def ingest(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike,
         index.add_previous(reports_file, previous.cwd if previous and previous.cwd else None)
         Manifest(roots=plan.record, cwd=previous.cwd if previous else os.getcwd(),
                  changed_at=manifest.changed_at).save(out_dir)
-        index.add_paths(outside(iter_files(plan.walk), out_dir))
+        not_reports: list[tuple[str, str]] = []
+        index.add_paths(prov.reports_only(outside(iter_files(plan.walk), out_dir), plan.walk, not_reports))
         n_files = index.count()
         for page in index.pages("1", "idx, path"):
             for idx, f in page:
@@ -151,7 +153,7 @@ def ingest(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike,
     n_errors = int(pc.sum(pc.equal(severity, "error")).as_py() or 0)
     return BatchSummary(n_files, n_read, reused, counts, int(n_values), n_errors, out_dir,
                         time.perf_counter() - t0, added, updated, removed, removed_examples, plan.walk, plan.gone,
-                        stale_outputs(out_dir, manifest.changed_at))
+                        stale_outputs(out_dir, manifest.changed_at), len(not_reports))
 
 
 def plan_for(paths: Iterable[str | os.PathLike], out_dir: str | os.PathLike, replace: bool = False

@@ -1,6 +1,15 @@
 """The streaming Parquet writer: the three single files (``OUT/{reports,values,issues}.parquet``)
-and the dataset partitioned by year (``OUT/dataset/{reports,values,issues}/year=YYYY/``), written
-from many small tables with bounded memory and renamed into place only when complete."""
+and the dataset split by the report's year (``OUT/dataset/{reports,values,issues}/YYYY/``, ``unknown/``
+for reports whose year was not read), written from many small tables with bounded memory and renamed
+into place only when complete.
+
+Every file of the dataset carries the year as a column (``reports.year``; ``values`` and ``issues``
+gain the report's ``year``, nullable ``Int64``) and the folders are plain years, not ``year=YYYY``: a
+Hive-style folder name would make readers add a second ``year`` column from the path, which clashes
+with the file's own (``pd.read_parquet`` fails) or arrives as a categorical. So
+``pd.read_parquet("OUT/dataset/values")`` is ``values.parquet`` plus ``year``, and a filter on
+``year`` skips the other years' files by their statistics.
+"""
 from __future__ import annotations
 
 import os
@@ -11,8 +20,44 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..pipeline import FileResult, frames
-from ..schema import ISSUE_COLUMNS
+from ..schema import ISSUE_COLUMNS, empty_frames
 from .cache import arrow_schemas
+
+#: the dataset's folder, beside the single files
+DATASET_DIR = "dataset"
+#: the folder of the rows of reports whose year was not read (``year`` is null there)
+UNKNOWN_YEAR = "unknown"
+
+
+def year_folder(year: int | None) -> str:
+    """The dataset folder of a year (0 or None: not read).
+
+    >>> year_folder(2021), year_folder(0), year_folder(None)
+    ('2021', 'unknown', 'unknown')
+    """
+    return str(int(year)) if year else UNKNOWN_YEAR
+
+
+def dataset_schemas() -> dict[str, pa.Schema]:
+    """The Arrow schemas of the dataset's files: the tables' own, ``values`` and ``issues`` with the
+    report's ``year`` (``Int64``) last.
+
+    >>> [s.names[-1] for s in dataset_schemas().values()]
+    ['retrieved_at', 'year', 'year']
+    """
+    out = {}
+    for name, df in zip(("reports", "values", "issues"), empty_frames()):
+        if name != "reports":
+            df = df.assign(year=pd.array([], dtype="Int64"))
+        out[name] = pa.Schema.from_pandas(df, preserve_index=False)
+    return out
+
+
+def _with_year(name: str, table: pa.Table, year: int | None, schema: pa.Schema) -> pa.Table:
+    """``table`` as the dataset's file holds it: ``values``/``issues`` with the report's year."""
+    if name != "reports":
+        table = table.append_column("year", pa.array([year or None] * table.num_rows, pa.int64()))
+    return pa.Table.from_arrays(table.columns, schema=schema)
 
 
 class StreamWriter:
@@ -36,12 +81,13 @@ class StreamWriter:
         os.makedirs(out_dir, exist_ok=True)
         self.tag = f".tmp-{os.getpid()}"
         self.schemas = arrow_schemas()
+        self.ds_schemas = dataset_schemas()
         self.writers: dict[tuple[str, int | None], pq.ParquetWriter] = {}
         self.buffers: dict[tuple[str, int, bool], list[pa.Table]] = {}
         self.buffered: dict[tuple[str, int, bool], int] = {}
         self.key_bytes: dict[tuple[str, int, bool], int] = {}
         self.nbytes = 0  # bytes in all buffers
-        self.ds_tmp = os.path.join(out_dir, "dataset" + self.tag)
+        self.ds_tmp = os.path.join(out_dir, DATASET_DIR + self.tag)
         shutil.rmtree(self.ds_tmp, ignore_errors=True)
 
     def _writer(self, name: str, year: int | None) -> pq.ParquetWriter:
@@ -50,10 +96,10 @@ class StreamWriter:
             if year is None:
                 path = os.path.join(self.out_dir, f"{name}.parquet{self.tag}")
             else:
-                d = os.path.join(self.ds_tmp, name, f"year={year}")
+                d = os.path.join(self.ds_tmp, name, year_folder(year))
                 os.makedirs(d, exist_ok=True)
                 path = os.path.join(d, "part-0.parquet")
-            self.writers[key] = pq.ParquetWriter(path, self.schemas[name])
+            self.writers[key] = pq.ParquetWriter(path, self.schemas[name] if year is None else self.ds_schemas[name])
         return self.writers[key]
 
     def add_reports(self, rows: list[dict]) -> None:
@@ -101,7 +147,7 @@ class StreamWriter:
             table = pa.concat_tables(tables)
             if single:
                 self._writer(name, None).write_table(table)
-            self._writer(name, year).write_table(table)
+            self._writer(name, year).write_table(_with_year(name, table, year, self.ds_schemas[name]))
 
     def add_fragment(self, name: str, path: str, year: int) -> None:
         """One checkpoint fragment (an Arrow IPC file of table ``name``) of a report of ``year``."""
@@ -146,9 +192,60 @@ class StreamWriter:
                        os.path.join(self.out_dir, f"{name}.parquet"))
         for name in ("reports", "values", "issues"):
             os.makedirs(os.path.join(self.ds_tmp, name), exist_ok=True)
-        ds_root = os.path.join(self.out_dir, "dataset")
-        old = ds_root + ".old" + self.tag
-        if os.path.exists(ds_root):
-            os.replace(ds_root, old)
-        os.replace(self.ds_tmp, ds_root)
-        shutil.rmtree(old, ignore_errors=True)
+        _swap(self.ds_tmp, os.path.join(self.out_dir, DATASET_DIR), self.tag)
+
+
+def _swap(new: str, final: str, tag: str) -> None:
+    """Put the folder ``new`` in place of ``final`` (the old one moved away first, then removed)."""
+    old = final + ".old" + tag
+    if os.path.exists(final):
+        os.replace(final, old)
+    os.replace(new, final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def write_dataset_table(out_dir: str | os.PathLike, name: str, frame: pd.DataFrame,
+                        reports: pd.DataFrame) -> str:
+    """Write ``OUT/dataset/<name>/`` again from ``frame`` (a whole table; ``reports`` gives each
+    report's year), replacing what was there: what a command that rewrites ``OUT/<name>.parquet``
+    (``discl check``, ``discl agencies --apply``) calls, so that the two never disagree. Returns the
+    folder written.
+
+    >>> import tempfile
+    >>> from discl.schema import typed
+    >>> reps = typed("reports", pd.DataFrame({"report_id": ["a", "b"], "year": [2021, None]}))
+    >>> iss = typed("issues", pd.DataFrame({"report_id": ["a", "b", "a"], "rule": ["T3-R1", "read.x", "T4-R1"]}))
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     _ = write_dataset_table(d, "issues", iss, reps)
+    ...     back = pd.read_parquet(os.path.join(d, "dataset", "issues"))
+    ...     sorted(os.listdir(os.path.join(d, "dataset", "issues")))
+    ['2021', 'unknown']
+    >>> back = back.sort_values("rule")
+    >>> list(back["rule"]), [None if pd.isna(y) else int(y) for y in back["year"]], str(back["year"].dtype)
+    (['T3-R1', 'T4-R1', 'read.x'], [2021, 2021, None], 'Int64')
+    """
+    out_dir = os.fspath(out_dir)
+    schema = arrow_schemas()[name]
+    ds_schema = dataset_schemas()[name]
+    if name == "reports":
+        years = frame["year"]
+    else:
+        year_of = reports.drop_duplicates("report_id").set_index("report_id")["year"]
+        years = frame["report_id"].map(year_of)
+    years = pd.to_numeric(years, errors="coerce").fillna(0).astype("int64")
+    tag = f".tmp-{os.getpid()}"
+    final = os.path.join(out_dir, DATASET_DIR, name)
+    tmp = final + tag
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    try:
+        for y, part in frame.groupby(years, sort=True):
+            table = pa.Table.from_pandas(part[schema.names], schema=schema, preserve_index=False)
+            d = os.path.join(tmp, year_folder(int(y)))
+            os.makedirs(d)
+            pq.write_table(_with_year(name, table, int(y), ds_schema), os.path.join(d, "part-0.parquet"))
+        _swap(tmp, final, tag)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final

@@ -24,6 +24,8 @@ from .links import attachment_links, report_links
 from .store import HTML_EXTENSIONS, Store, extension_for, utc_now
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://", re.ASCII)
+#: ``downloads.role`` of a URL by how it was reached (a report page may turn out a ``wrapper``)
+ROLE_OF_KIND = {"index": "index", "page": "report", "attachment": "attachment"}
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,7 @@ class _Run:
     def _record(self, url: str, res: Response, kind: str, referrer: str | None, target: Target,
                 link_text: str, prev: dict | None) -> tuple[dict, str]:
         base = {"url": url, "final_url": res.final_url, "status": res.status, "content_type": res.content_type,
-                "referrer": referrer, "kind": kind, "agency": target.agency,
+                "referrer": referrer, "kind": kind, "role": ROLE_OF_KIND[kind], "agency": target.agency,
                 "year": target.year if kind != "index" else None, "retrieved_at": utc_now()}
         if res.status == 304 and prev is not None:
             return prev, "unchanged"
@@ -189,18 +191,34 @@ class _Run:
         if not self.store.has_file(row):
             return
         if not _is_html(row):  # the URL was the report itself (a PDF …)
+            self._set_role(url, "report")
             self.summary.reports.append(row["path"])
             return
         body = self.store.read_file(row)
         readable = []
         for link in attachment_links(body, row["final_url"] or url, row.get("content_type")):
-            a = self.row(link.url, "attachment", row["final_url"] or url, target, scope, link.text)
+            self.row(link.url, "attachment", row["final_url"] or url, target, scope, link.text)
+            a = self.store.get(link.url)  # a copy fetched before stays when asking again failed
+            if self.store.has_file(a) and a.get("role") is None:  # fetched by an earlier discl
+                self._set_role(link.url, "attachment")
+                a = self.store.get(link.url)
             if self.store.has_file(a) and os.path.splitext(a["path"])[1].lower() in READABLE_EXTENSIONS:
                 readable.append(a["path"])
-        # a page that only wraps its report (an attachment discl reads, no table of its own) is no report
-        if not readable or b"<table" in body.lower():
+        # a page that only wraps its report (an attachment discl reads, no table of its own) is no report:
+        # recorded as a wrapper, so that `discl ingest DIR` skips it too
+        wrapper = bool(readable) and b"<table" not in body.lower()
+        self._set_role(url, "wrapper" if wrapper else "report")
+        if not wrapper:
             self.summary.reports.append(row["path"])
         self.summary.reports.extend(readable)
+
+    def _set_role(self, url: str, role: str) -> None:
+        """Record ``role`` on the URL's stored row (a row of an earlier discl may have none)."""
+        stored = self.store.get(url)
+        if stored is not None and stored.get("role") != role:
+            self.store.put({**stored, "role": role})
+            if url in self.done and self.done[url].get("path") == stored.get("path"):
+                self.done[url] = {**self.done[url], "role": role}
 
     def index(self, target: Target, years: tuple[int, int] | None) -> None:
         """An index page and every report page it links by a report title."""
@@ -208,6 +226,7 @@ class _Run:
         row = self.row(target.url, "index", None, target, scope, revalidate=True)
         if not self.store.has_file(row):
             return
+        self._set_role(target.url, "index")
         body = self.store.read_file(row)
         child = Target(target.url, target.agency, None)
         for link in report_links(body, row["final_url"] or target.url, row.get("content_type"), years):
@@ -247,7 +266,8 @@ def fetch(targets: Iterable[Target], out_dir: str | os.PathLike, settings: Fetch
                 else:
                     run.page(t.url, None, t, Scope.for_start(t.url))
             except Exception as e:  # a bug in discl on this URL: recorded with its type, the run goes on
-                row = {"url": t.url, "kind": "index" if index else "page", "retrieved_at": utc_now(),
+                kind = "index" if index else "page"
+                row = {"url": t.url, "kind": kind, "role": ROLE_OF_KIND[kind], "retrieved_at": utc_now(),
                        "agency": t.agency, "year": t.year, "error": "internal_error",
                        "detail": f"discl failed on this URL ({type(e).__name__}: {e}); please report it"}
                 store.put(row)
