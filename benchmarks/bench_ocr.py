@@ -21,7 +21,6 @@ import math
 import multiprocessing as mp
 import os
 import random
-import resource
 import sys
 import tempfile
 import time
@@ -43,8 +42,18 @@ def _read(path: str, queue) -> None:
     pages = len(file_to_document(path).ocr_pages) if path.endswith("scan.pdf") else 0
     v = rep.values
     cells = {f"{a}|{b}|{c}": (None if math.isnan(x) else x) for a, b, c, x in zip(v["table"], v["row"], v["col"], v["value"])}
-    queue.put({"seconds": seconds, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    queue.put({"seconds": seconds, "rss_mb": _peak_rss_mb(),
                "cells": cells, "ocr_pages": pages, "status": rep.meta["status"]})
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak RSS. Not getrusage: Linux carries a parent's ru_maxrss into its children
+    across fork and exec, so a child would report the parent's peak; VmHWM is the child's own."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def measure(path: Path) -> dict:

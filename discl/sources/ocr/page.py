@@ -33,6 +33,8 @@ MIN_LINE_PT = 3.0
 TOP_LINES = 10
 # The widest piece of a line recognised at once, in line heights (≈ 10 characters).
 CHUNK_HEIGHTS = 10
+# The first piece of a prose line on a table page, read to tell a heading (三、…, （二）…) from prose.
+PROBE_HEIGHTS = 4
 
 
 @dataclass
@@ -76,7 +78,9 @@ def page_to_chars_edges(page: PageImage, eng: Engine, first_page: bool = False) 
     if not cells:
         outside = outside[:TOP_LINES]
     cells = [c for ln in cells for c in _chunks(ln, text_ink)]
-    pieces = [_chunks(ln, text_ink) for ln in outside]
+    # on a table page the prose is probed by its first few characters (a section number or not)
+    probe = PROBE_HEIGHTS if cells else CHUNK_HEIGHTS
+    pieces = [_chunks(ln, text_ink, first=probe) for ln in outside]
     first = [p[0] for p in pieces]
     _recognize(page, eng, cells + first)
     text_width = max((ln.box[2] for ln in outside), default=0) - min((ln.box[0] for ln in outside), default=0)
@@ -138,12 +142,12 @@ def _is_heading(text: str) -> bool:
     return bool(NUM_PREFIX.match(normalize_label(text)))
 
 
-def _chunks(line: TextLine, text_ink: np.ndarray) -> list[TextLine]:
+def _chunks(line: TextLine, text_ink: np.ndarray, first: float = CHUNK_HEIGHTS) -> list[TextLine]:
     """A line cut at gaps between characters into pieces at most :data:`CHUNK_HEIGHTS` line heights
-    wide (the recogniser's cost grows faster than the width)."""
+    wide (the recogniser's cost grows faster than the width), the first at most ``first``."""
     x0, y0, x1, y1 = line.box
     h = max(1, y1 - y0)
-    limit = CHUNK_HEIGHTS * h
+    limit = first * h
     if x1 - x0 <= limit:
         return [line]
     cols = text_ink[y0:y1, x0:x1].any(axis=0)
@@ -153,7 +157,7 @@ def _chunks(line: TextLine, text_ink: np.ndarray) -> list[TextLine]:
         cands = [g for g in cuts if start + h <= g <= start + limit]
         end = max(cands) if cands else start + limit
         out.append(TextLine((x0 + start, y0, x0 + end, y1), piece=True))
-        start = end
+        start, limit = end, CHUNK_HEIGHTS * h
     out.append(TextLine((x0 + start, y0, x1, y1), piece=True))
     return out
 
