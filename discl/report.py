@@ -201,6 +201,11 @@ def take_stderr(nb) -> list[str]:
     return [t for t in texts if t]
 
 
+#: the kernel's own log (ipykernel warns on stderr that its local TCP connection is not encrypted): only
+#: errors; what the cells write to stderr is still captured in their outputs
+KERNEL_QUIET = ["--IPKernelApp.log_level=ERROR"]
+
+
 def render_research_report(data_dir: str, out_html: str, *, timeout: int = 600,
                            kernel_name: str = "python3") -> str:
     """Execute ``notebooks/research_report.ipynb`` on ``data_dir`` and write one self-contained HTML.
@@ -223,7 +228,7 @@ def render_research_report(data_dir: str, out_html: str, *, timeout: int = 600,
     nb = nbformat.read(source, as_version=4)
     nb = copy.deepcopy(nb)
     _inject_parameters(nb, {"data_dir": str(data)})
-    NotebookClient(nb, timeout=timeout, kernel_name=kernel_name,
+    NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, extra_arguments=KERNEL_QUIET,
                    resources={"metadata": {"path": str(source.parent)}}).execute()
     for text in take_stderr(nb):
         warnings.warn(f"research report: {text}", ReportWarning, stacklevel=2)

@@ -14,6 +14,8 @@ import jupytext
 import nbformat
 from nbclient import NotebookClient
 
+from discl.report import KERNEL_QUIET
+
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
@@ -23,7 +25,7 @@ def execute(py: Path, timeout: int = 600) -> Path:
     old = py.with_suffix(".ipynb")
     if old.exists():  # keep the pairing metadata jupytext wrote
         nb.metadata = {**nbformat.read(old, as_version=4).metadata, **nb.metadata}
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False, extra_arguments=KERNEL_QUIET,
                    resources={"metadata": {"path": str(py.parent)}}).execute()
     for cell in nb.cells:  # outputs only: no per-run execution metadata in the diff
         cell.metadata.pop("execution", None)

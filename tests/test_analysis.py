@@ -644,10 +644,13 @@ def test_resolve_data_reuses_one_samples_folder_and_leaves_no_temporary_ones(tmp
     assert not list((tmp_path / "tmp").iterdir())  # nothing left in the temporary folder
 
 
-def test_render_research_report(sample_ingest, tmp_path):
+def test_render_research_report(sample_ingest, tmp_path, capfd):
     from discl.report import render_research_report
 
     out = render_research_report(str(sample_ingest), str(tmp_path / "sub" / "report.html"))
+    # the kernel inherits this process's stderr: nothing of its own log reaches the user (regression:
+    # "[IPKernelApp] WARNING | Kernel is running over TCP without encryption" on every discl report)
+    assert "WARNING" not in capfd.readouterr().err
     assert out == str(tmp_path / "sub" / "report.html")
     html = Path(out).read_text(encoding="utf-8")
     assert '<img src="data:image/png;base64' in html
