@@ -27,7 +27,7 @@ demo: samples
 	$(BIN)/discl report data/processed --out data/processed/report.html
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile  # one worker per core; a file's tests stay together (module fixtures)
 
 notebooks: $(STAMP)  # regenerate the .ipynb from their paired .py sources, executed on discl's samples
 	$(BIN)/python scripts/execute_notebooks.py
