@@ -346,3 +346,15 @@ def test_a_report_saved_one_image_per_page_is_one_report(tmp_path):
     before = sha256_file(pages[0])
     Image.open(pages[-1]).rotate(1).save(pages[-1])  # a later page changed: the report's hash changes
     assert sha256_file(pages[0]) != before
+
+
+def test_a_scanned_page_too_large_to_render_is_not_rendered(tmp_path):
+    """A hostile media box (20,000 pt square) on an image-only page: a clear error, no giant bitmap."""
+    buf = io.BytesIO()
+    Image.new("RGB", (400, 400), "white").save(buf, "PDF", resolution=1.44)  # 400 px at 1.44 dpi = 20,000 pt
+    p = tmp_path / "huge.pdf"
+    p.write_bytes(buf.getvalue())
+    with pytest.raises(DocumentError) as info:
+        file_to_document(str(p))
+    assert info.value.code == "too_large" and "not rendered for OCR" in info.value.message
+    assert discl.read_report(p).meta["error_code"] == "too_large"

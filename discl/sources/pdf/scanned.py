@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pypdfium2 as pdfium
 
+from ...errors import DocumentError
 from ...settings import ReadSettings
 from ..document import Document, Paragraph
 from .grid import Grid
@@ -28,6 +29,16 @@ def ocr_pages(path: str, scans: list[PageScan], settings: ReadSettings,
     all_scanned = not any(s.text.strip() for s in scans)
     pdf = pdfium.PdfDocument(path)
     try:
+        # a page whose render would exceed the image pixel limit (a hostile media box) is not rendered
+        huge = [n for n in candidates if _pixels(pdf[n - 1], settings.ocr_dpi) > settings.max_image_pixels]
+        if huge and all_scanned:
+            raise DocumentError("too_large", f"{pages_phrase(huge)} of this scan would be more than "
+                                f"{settings.max_image_pixels:,} pixels at {settings.ocr_dpi} dpi "
+                                "(ReadSettings.max_image_pixels): not rendered for OCR", path)
+        if huge:
+            doc.warnings.append(f"{pages_phrase(huge)}: images only, but too large to render for OCR "
+                                f"(more than {settings.max_image_pixels:,} pixels at {settings.ocr_dpi} dpi)")
+        candidates = [n for n in candidates if n not in huge]
         chosen = [n for n in candidates if (n == 1 and all_scanned) or _looks_like_table(pdf[n - 1])]
         skipped = [n for n in candidates if n not in chosen]
         if skipped:
@@ -47,6 +58,14 @@ def ocr_pages(path: str, scans: list[PageScan], settings: ReadSettings,
         return out
     finally:
         pdf.close()
+
+
+def _pixels(page: pdfium.PdfPage, dpi: int) -> float:
+    try:
+        width, height = page.get_size()
+    finally:
+        page.close()
+    return abs(width * height) * (dpi / 72) ** 2
 
 
 def _looks_like_table(page: pdfium.PdfPage) -> bool:
