@@ -67,9 +67,8 @@ def image_to_document(path: str, settings: ReadSettings = DEFAULT_SETTINGS) -> D
     """
     from . import ocr
 
-    if not settings.ocr or not ocr.available():
-        why = ("OCR is switched off (ReadSettings.ocr)" if not settings.ocr
-               else "OCR is not installed: pip install 'discl[ocr]'")
+    why = ocr.unavailable(settings)
+    if why:
         raise DocumentError("needs_ocr", f"an image of a page needs OCR; {why}", path)
     frames = [f for p in (page_files(path) or [path]) for f in ocr.open_image(p, settings.max_image_pixels)]
     if len(frames) > settings.max_pages:

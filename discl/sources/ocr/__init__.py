@@ -20,7 +20,16 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .raster import PageImage
 
-__all__ = ["available", "image_to_blocks", "looks_like_table", "open_image", "page_image"]
+__all__ = ["available", "image_to_blocks", "looks_like_table", "open_image", "page_image", "unavailable"]
+
+
+def unavailable(settings) -> str | None:
+    """Why OCR cannot run under ``settings`` (a :class:`~discl.settings.ReadSettings`), or None when it can."""
+    if not settings.ocr:
+        return "OCR is switched off (ReadSettings.ocr)"
+    if not available():
+        return "OCR is not installed: pip install 'discl[ocr]'"
+    return None
 
 
 def image_to_blocks(page: "PageImage", number: int) -> list:

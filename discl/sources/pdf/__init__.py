@@ -24,6 +24,7 @@ import pypdfium2.raw as pdfium_c
 
 from ...errors import DocumentError
 from ...settings import DEFAULT_SETTINGS, ReadSettings
+from .. import ocr
 from ..document import Document
 from .grid import Grid
 from .pages import read_pages
@@ -62,19 +63,9 @@ def pdf_to_document(path: str, settings: ReadSettings = DEFAULT_SETTINGS, *,
     scanned = ocr_pages(path, scans, settings, doc)
     blocks = stitch_grids(read_pages(path, scans, engine, doc, scanned))
     doc.blocks = [b.to_table() if isinstance(b, Grid) else b for b in blocks]
-    why_not = _why_no_ocr(settings)
-    check_scanned_tables(path, scans, doc, ocr_ran=not why_not, why_not=why_not)
+    why_not = ocr.unavailable(settings)
+    check_scanned_tables(path, scans, doc, ocr_ran=why_not is None, why_not=f"; {why_not}" if why_not else "")
     return doc
-
-
-def _why_no_ocr(settings: ReadSettings) -> str:
-    from .. import ocr
-
-    if not settings.ocr:
-        return " (OCR is switched off: ReadSettings.ocr)"
-    if not ocr.available():
-        return " (OCR is not installed: pip install 'discl[ocr]')"
-    return ""
 
 
 def _check_file(path: str) -> None:

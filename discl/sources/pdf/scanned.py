@@ -24,7 +24,7 @@ def ocr_pages(path: str, scans: list[PageScan], settings: ReadSettings,
     from .. import ocr
 
     candidates = [s.number for s in scans if s.has_images]
-    if not candidates or not settings.ocr or not ocr.available():
+    if not candidates or ocr.unavailable(settings):
         return {}
     all_scanned = not any(s.text.strip() for s in scans)
     pdf = pdfium.PdfDocument(path)
